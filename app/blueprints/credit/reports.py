@@ -1,0 +1,266 @@
+"""Credit reports: numbering, the plain data a report prints, the verification code, revoke and reprint."""
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+from flask import abort, current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.blueprints.credit import scoring
+from app.blueprints.credit.services import mask_name, public_records, subject_code_masked
+from app.blueprints.credit.settings import setting
+from app.clock import to_local, utcnow
+from app.extensions import db
+from app.models import credit as C
+from app.security import audit
+from app.security.scoping import scope
+from workers.queues import redis_connection
+from app.validation import Invalid
+
+SECTIONS = (
+    ("license", "行政许可", C.LICENSE),
+    ("penalty", "行政处罚", C.PENALTY),
+    ("redlist", "守信激励", C.REDLIST),
+    ("blacklist", "失信惩戒", C.BLACKLIST),
+    ("promise", "信用承诺", C.PROMISE),
+    ("watch", "重点关注", C.WATCH),
+)
+
+
+def _day_max_sequence(prefix: str) -> int:
+    last = db.session.execute(
+        db.select(db.func.max(C.CreditReport.number)).where(C.CreditReport.number.startswith(prefix))
+    ).scalar_one()
+    return int(last[8:]) if last else 0
+
+
+def _next_number(issued, resync: bool = False) -> str:
+    """Date + five-digit sequence of the day (China time), e.g. 2026112200017, from an atomic Redis counter
+    shared by every web process; the counter starts from (or is re-synced to) the highest stored number."""
+    prefix = to_local(issued).strftime("%Y%m%d")
+    conn = redis_connection(current_app)
+    key = f"portal:credit:report-seq:{prefix}"
+    if resync or not conn.exists(key):
+        stored = _day_max_sequence(prefix)
+        current = int(conn.get(key) or 0)
+        if stored > current:
+            conn.set(key, stored, ex=3 * 24 * 3600)
+    return f"{prefix}{int(conn.incr(key)):05d}"
+
+
+def create_report(subject: C.CreditSubject, *, channel: str, requester=None, device=None) -> C.CreditReport:
+    """A pending report with its number, validity and the score of the active model; the job renders it."""
+    model = scoring.active_model()
+    result = scoring.explain(
+        subject, public_records(subject.id), scoring.repaired_count(subject.id), model.config
+    )
+    issued = utcnow()
+    for attempt in range(5):  # a clash means the counter was lost (e.g. Redis flushed): re-sync and retry
+        report = C.CreditReport(
+            number=_next_number(issued, resync=attempt > 0),
+            subject_id=subject.id,
+            channel=channel,
+            device_id=device.id if device else None,
+            requested_by=requester.id if requester else None,
+            issued_at=issued,
+            valid_until=issued + timedelta(days=setting("CREDIT_REPORT_VALID_DAYS")),
+            score=result["score"],
+            grade=result["grade"],
+            model_version=model.version,
+            masked_name=mask_name(subject.name),
+            masked_code=subject_code_masked(subject),
+        )
+        db.session.add(report)
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            model = scoring.active_model()
+    else:
+        raise Invalid("报告编号生成冲突，请重试")
+    audit.record(
+        "credit.report.issue",
+        report,
+        actor=requester,
+        detail=f"报告 {report.number}，主体 {subject.id}，渠道 {channel}"
+        + (f"，终端 {device.id}" if device else ""),
+    )
+    db.session.commit()
+    return report
+
+
+def report_data(report: C.CreditReport, verify_url: str) -> dict:
+    """Everything the PDF template prints, as plain values (the template never touches the database)."""
+    subject = db.session.get(C.CreditSubject, report.subject_id)
+    model = db.session.execute(
+        db.select(C.ScoreModel).where(C.ScoreModel.version == report.model_version)
+    ).scalar_one()
+    as_of = to_local(report.issued_at).date()
+    records = public_records(subject.id, as_of)
+    explanation = scoring.explain(subject, records, scoring.repaired_count(subject.id), model.config)
+    sections = []
+    for key, title, category in SECTIONS:
+        rows = [_record_row(r) for r in records if r.category == category]
+        sections.append({"key": key, "title": title, "rows": rows})
+    objections = db.session.execute(
+        db.select(C.Objection).where(C.Objection.subject_id == subject.id).order_by(C.Objection.id)
+    ).scalars()
+    repairs = db.session.execute(
+        db.select(C.RepairApplication)
+        .where(C.RepairApplication.subject_id == subject.id)
+        .order_by(C.RepairApplication.id)
+    ).scalars()
+    appeals = [
+        {
+            "kind": "异议",
+            "doc": o.record_id,
+            "state": C.OBJECTION_STATES[o.state],
+            "outcome": C.OBJECTION_OUTCOMES.get(o.outcome or "", ""),
+            "date": _day(o.created_at),
+        }
+        for o in objections
+    ]
+    appeals += [
+        {
+            "kind": "修复",
+            "doc": r.record_id,
+            "state": C.REPAIR_STATES[r.state],
+            "outcome": "",
+            "date": _day(r.created_at),
+        }
+        for r in repairs
+    ]
+    docs = (
+        dict(
+            db.session.execute(
+                db.select(C.CreditRecord.id, C.CreditRecord.doc_number).where(
+                    C.CreditRecord.id.in_([a["doc"] for a in appeals])
+                )
+            ).all()
+        )
+        if appeals
+        else {}
+    )
+    for item in appeals:
+        item["doc"] = docs.get(item["doc"], "")
+    return {
+        "number": report.number,
+        "issued_at": to_local(report.issued_at).strftime("%Y-%m-%d %H:%M"),
+        "valid_until": to_local(report.valid_until).strftime("%Y-%m-%d"),
+        "verify_url": verify_url,
+        "subject": {
+            "name": subject.name,
+            "kind": subject.kind_label,
+            "code": subject_code_masked(subject),
+            "is_org": subject.kind == C.ORG,
+            "legal_rep": subject.legal_rep_name or "",
+            "address": subject.address,
+            "region": subject.region.name if subject.region else "",
+        },
+        "sections": sections,
+        "score": report.score,
+        "grade": report.grade,
+        "model_version": report.model_version,
+        "dimensions": explanation["dimensions"],
+        "base": explanation["base"],
+        "appeals": appeals,
+    }
+
+
+def _record_row(record: C.CreditRecord) -> dict:
+    return {
+        "doc": record.doc_number,
+        "department": record.department,
+        "date": record.decision_date.isoformat(),
+        "content": record.content,
+        "basis": record.legal_basis,
+        "severity": C.SEVERITIES.get(record.severity or "", ""),
+        "fulfilment": C.FULFILMENTS.get(record.fulfilment or "", ""),
+        "window": f"{record.pub_start.isoformat()} 至 {record.pub_end.isoformat()}",
+        "objected": record.status == C.OBJECTED,
+    }
+
+
+def _day(value) -> str:
+    return to_local(value).strftime("%Y-%m-%d")
+
+
+def content_digest(data: dict) -> str:
+    """SHA-256 of the report's data in canonical JSON (what the QR code vouches for)."""
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def verify_code(number: str, digest: str) -> str:
+    """HMAC of the number and the digest, keyed by the server secret; short enough for a QR code."""
+    key = hashlib.sha256(b"credit-report-verify:" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, f"{number}:{digest}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def get_report_or_404(user, report_id: int) -> C.CreditReport:
+    """One report by id, of a subject in the user's area."""
+    report = db.session.execute(
+        reports_query(user).where(C.CreditReport.id == report_id)
+    ).scalar_one_or_none()
+    if report is None:
+        abort(404)
+    return report
+
+
+def find_report(number: str) -> C.CreditReport | None:
+    """A report by its number, or None."""
+    if not number.isdigit() or len(number) > 32:
+        return None
+    return db.session.execute(
+        db.select(C.CreditReport).where(C.CreditReport.number == number)
+    ).scalar_one_or_none()
+
+
+def public_status(report: C.CreditReport) -> str:
+    """有效 / 已过期 / 已撤销 / 生成中."""
+    if report.revoked_at:
+        return "已撤销"
+    if report.state != C.REPORT_READY:
+        return "生成中" if report.state == C.REPORT_PENDING else "生成失败"
+    return "已过期" if report.valid_until < utcnow() else "有效"
+
+
+def code_matches(report: C.CreditReport, code: str) -> bool:
+    """True when the code in the QR link is the one the server issued for this report."""
+    if not report.content_sha256 or not code:
+        return False
+    return hmac.compare_digest(verify_code(report.number, report.content_sha256), code.strip()[:64])
+
+
+def pdf_matches(report: C.CreditReport, data: bytes) -> bool:
+    """True when an uploaded file is byte for byte the archived PDF."""
+    return bool(report.pdf_sha256) and hmac.compare_digest(
+        hashlib.sha256(data).hexdigest(), report.pdf_sha256
+    )
+
+
+def revoke(user, report: C.CreditReport, reason: str) -> C.CreditReport:
+    """Revoke a report: verification shows 已撤销 from now on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": "请填写撤销原因"})
+    if report.revoked_at:
+        raise Invalid("该报告已撤销")
+    before = audit.snapshot(report, ("revoked_at", "revoke_reason"))
+    report.revoked_at, report.revoke_reason = utcnow(), reason[:255]
+    audit.record("credit.report.revoke", report, changes=audit.changed(before, report), detail=report.number)
+    db.session.commit()
+    return report
+
+
+def reports_query(user, subject_id: int | None = None, text: str = ""):
+    """Issued reports of subjects in the user's area, newest first, optionally for one subject or number."""
+    stmt = db.select(C.CreditReport).join(C.CreditSubject, C.CreditReport.subject_id == C.CreditSubject.id)
+    stmt = scope(stmt, C.CreditSubject.region_id, user).order_by(C.CreditReport.id.desc())
+    if subject_id:
+        stmt = stmt.where(C.CreditReport.subject_id == subject_id)
+    if text:
+        stmt = stmt.where(C.CreditReport.number.startswith(text.strip(), autoescape=True))
+    return stmt

@@ -1,0 +1,541 @@
+"""Staff credit pages: thin routes over services, appeals, reports, scoring and kiosk devices."""
+
+from flask import flash, redirect, request, send_file, url_for
+from flask_login import current_user
+
+from app.blueprints.credit.archive_link import archive_household
+from app.blueprints.credit import appeals, bp, reports, scoring, services, stats
+from app.blueprints.credit import forms as F
+from app.blueprints.jobs.services import QueueUnavailable, start_job
+from app.blueprints.kiosk import services as kiosks
+from app.clock import local_today, utcnow
+from app.extensions import db
+from app.models import credit as C
+from app.pagination import paginate
+from app.security import audit
+from app.security import permissions as P
+from app.security.permissions import requires
+from app.security.scoping import scoped_regions
+from app.validation import Invalid
+from app.web import page_args, render
+from workers.credit import render_credit_report
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _status(_form) -> int:
+    return 422 if request.method == "POST" else 200
+
+
+@bp.route("/subjects")
+@requires(P.CREDIT_VIEW)
+def subjects():
+    """Search subjects by name, resident ID or credit code."""
+    text, kind = request.args.get("q", "").strip()[:64], request.args.get("kind", "")
+    page, size = page_args(20, 100)
+    result = paginate(services.subjects_query(_me(), text, kind), page, size)
+    codes = {s.id: services.subject_code_masked(s) for s in result.items}
+    return render(
+        "credit/subjects.html",
+        "credit/_subjects_table.html",
+        result=result,
+        q=text,
+        kind=kind,
+        kinds=C.SUBJECT_KINDS,
+        codes=codes,
+    )
+
+
+@bp.route("/subjects/new", methods=["GET", "POST"])
+@requires(P.CREDIT_ENTER)
+def subject_new():
+    """Register a subject."""
+    form = F.SubjectForm()
+    form.region_id.choices = [
+        (r.id, f"{'　' * r.depth}{r.name}")
+        for r in db.session.execute(scoped_regions()).scalars()
+        if r.depth < 3
+    ]
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            subject = services.create_subject(
+                _me(),
+                **{
+                    k: getattr(form, k).data
+                    for k in (
+                        "kind",
+                        "name",
+                        "id_number",
+                        "uscc",
+                        "legal_rep_name",
+                        "legal_rep_id",
+                        "phone",
+                        "address",
+                        "region_id",
+                    )
+                },
+            )
+            flash(f"已登记信用主体“{subject.name}”", "success")
+            return redirect(url_for("credit.subject", subject_id=subject.id), 303)
+        except Invalid as exc:
+            general = exc.attach(form)
+    return render("credit/subject_form.html", form=form, general=general, status=_status(form))
+
+
+@bp.route("/subjects/<int:subject_id>")
+@requires(P.CREDIT_VIEW)
+def subject(subject_id: int):
+    """A subject: records, score explanation, appeals and reports issued."""
+    subject = services.get_subject_or_404(_me(), subject_id)
+    records = services.subject_records(_me(), subject.id)
+    model = scoring.active_model()
+    explanation = scoring.explain(
+        subject, services.public_records(subject.id), scoring.repaired_count(subject.id), model.config
+    )
+    db.session.commit()  # the default model may just have been created
+    issued = list(db.session.execute(reports.reports_query(_me(), subject.id).limit(20)).scalars())
+    objections, repairs = appeals.subject_appeals(subject.id)
+    return render(
+        "credit/subject.html",
+        subject=subject,
+        records=records,
+        explanation=explanation,
+        model=model,
+        issued=issued,
+        objections=objections,
+        repairs=repairs,
+        today=local_today(),
+        code=services.subject_code_masked(subject),
+        household=archive_household(_me(), subject),
+    )
+
+
+@bp.route("/subjects/<int:subject_id>/reveal", methods=["POST"])
+@requires(P.PII_REVEAL)
+def subject_reveal(subject_id: int):
+    """Show a person's full resident ID once (audited)."""
+    subject = services.get_subject_or_404(_me(), subject_id)
+    code = services.reveal_id_number(subject)
+    return render("credit/_reveal.html", "credit/_reveal.html", subject=subject, code=code, revealed=True)
+
+
+@bp.route("/subjects/<int:subject_id>/records/new", methods=["GET", "POST"])
+@requires(P.CREDIT_ENTER)
+def record_new(subject_id: int):
+    """Publish a record for a subject."""
+    subject = services.get_subject_or_404(_me(), subject_id)
+    form = F.RecordForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            record = services.create_record(_me(), subject, form.values())
+            flash(f"已发布记录 {record.doc_number}（公示至 {record.pub_end}）", "success")
+            return redirect(url_for("credit.subject", subject_id=subject.id), 303)
+        except Invalid as exc:
+            general = exc.attach(form)
+    return render(
+        "credit/record_form.html", form=form, general=general, subject=subject, status=_status(form)
+    )
+
+
+@bp.route("/records/<int:record_id>")
+@requires(P.CREDIT_VIEW)
+def record(record_id: int):
+    """A record with its earlier versions and the counter forms for objection and repair."""
+    record = services.get_record_or_404(_me(), record_id)
+    subject = services.get_subject_or_404(_me(), record.subject_id)
+    return render(
+        "credit/record.html",
+        record=record,
+        subject=subject,
+        versions=services.record_versions(record.id),
+        objection_form=F.ObjectionForm(formdata=None),
+        repair_form=F.RepairForm(formdata=None),
+        today=local_today(),
+        general=[],
+    )
+
+
+@bp.route("/records/<int:record_id>/fulfilment", methods=["POST"])
+@requires(P.CREDIT_ENTER)
+def record_fulfilment(record_id: int):
+    """Change a commitment's fulfilment state (履约中 / 已履约 / 未履约)."""
+    record = services.get_record_or_404(_me(), record_id)
+    try:
+        services.set_fulfilment(_me(), record, request.form.get("fulfilment", ""))
+        flash("履约状态已更新", "success")
+    except Invalid as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("credit.record", record_id=record.id), 303)
+
+
+def _counter(record_id: int, form_cls, action):
+    record = services.get_record_or_404(_me(), record_id)
+    form = form_cls()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({})
+        action(record, form)
+        return redirect(url_for("credit.queues"), 303)
+    except Invalid as exc:
+        general = exc.attach(form)
+    subject = services.get_subject_or_404(_me(), record.subject_id)
+    forms = {"objection_form": F.ObjectionForm(formdata=None), "repair_form": F.RepairForm(formdata=None)}
+    forms["objection_form" if form_cls is F.ObjectionForm else "repair_form"] = form
+    return render(
+        "credit/record.html",
+        record=record,
+        subject=subject,
+        versions=services.record_versions(record.id),
+        today=local_today(),
+        general=general,
+        status=422,
+        **forms,
+    )
+
+
+@bp.route("/records/<int:record_id>/objections", methods=["POST"])
+@requires(P.CREDIT_MANAGE)
+def objection_new(record_id: int):
+    """File an objection at the counter."""
+
+    def act(record, form):
+        appeals.file_objection(
+            record,
+            reason=form.reason.data,
+            files=request.files.getlist("attachments"),
+            channel="counter",
+            phone=form.phone.data,
+        )
+        flash("异议已受理，记录已标注为“异议处理中”", "success")
+
+    return _counter(record_id, F.ObjectionForm, act)
+
+
+@bp.route("/records/<int:record_id>/repairs", methods=["POST"])
+@requires(P.CREDIT_MANAGE)
+def repair_new(record_id: int):
+    """Apply for repair at the counter."""
+
+    def act(record, form):
+        appeals.apply_repair(
+            record,
+            commitment=form.commitment.data,
+            files=request.files.getlist("attachments"),
+            channel="counter",
+            phone=form.phone.data,
+        )
+        flash("信用修复申请已受理", "success")
+
+    return _counter(record_id, F.RepairForm, act)
+
+
+@bp.route("/queues")
+@requires(P.CREDIT_VIEW)
+def queues():
+    """Objection and repair queues with deadlines; overdue ones highlighted."""
+    state = request.args.get("state", "")
+    objections = (
+        []
+        if state in C.REPAIR_STATES
+        else db.session.execute(appeals.objection_queue(_me(), state).limit(200)).all()
+    )
+    repairs = (
+        []
+        if state in C.OBJECTION_STATES
+        else db.session.execute(appeals.repair_queue(_me(), state).limit(200)).all()
+    )
+    return render("credit/queues.html", objections=objections, repairs=repairs, now=utcnow(), state=state)
+
+
+@bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
+@requires(P.CREDIT_ENTER)
+def objection(objection_id: int):
+    """Forward (credit officer) or answer (department) one objection."""
+    objection, record, subject = appeals.get_objection_or_404(_me(), objection_id)
+    form = F.AnswerForm(obj=record) if request.method == "GET" else F.AnswerForm()
+    general: list[str] = []
+    failed = False
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "forward":
+                if not _me().can(P.CREDIT_MANAGE):
+                    raise Invalid("只有信用管理员可以转办异议")
+                appeals.forward_objection(_me(), objection)
+                flash("已转来源部门答复", "success")
+            else:
+                appeals.answer_objection(
+                    _me(),
+                    objection,
+                    outcome=form.outcome.data,
+                    answer=form.answer.data,
+                    corrected=form.values(),
+                )
+                flash("异议已办结，已短信通知申请人", "success")
+            return redirect(url_for("credit.objection", objection_id=objection.id), 303)
+        except Invalid as exc:
+            db.session.rollback()
+            general, failed = exc.attach(form), True
+    return render(
+        "credit/objection.html",
+        objection=objection,
+        record=record,
+        subject=subject,
+        form=form,
+        general=general,
+        now=utcnow(),
+        status=422 if failed else 200,
+    )
+
+
+@bp.route("/repairs/<int:repair_id>", methods=["GET", "POST"])
+@requires(P.CREDIT_VIEW)
+def repair(repair_id: int):
+    """Review one repair application (credit officers decide)."""
+    repair, record, subject = appeals.get_repair_or_404(_me(), repair_id)
+    form = F.DecisionForm()
+    general: list[str] = []
+    failed = False
+    if request.method == "POST":
+        try:
+            if not _me().can(P.CREDIT_MANAGE):
+                raise Invalid("只有信用管理员可以审核修复申请")
+            appeals.decide_repair(
+                _me(), repair, approve=form.decision.data == "approve", answer=form.answer.data
+            )
+            flash("审核完成，已短信通知申请人", "success")
+            return redirect(url_for("credit.repair", repair_id=repair.id), 303)
+        except Invalid as exc:
+            general, failed = exc.attach(form), True
+    return render(
+        "credit/repair.html",
+        repair=repair,
+        record=record,
+        subject=subject,
+        form=form,
+        general=general,
+        now=utcnow(),
+        status=422 if failed else 200,
+    )
+
+
+@bp.route("/subjects/<int:subject_id>/reports", methods=["POST"])
+@requires(P.CREDIT_VIEW)
+def report_new(subject_id: int):
+    """Issue a report for a subject at the counter; the PDF renders in the background."""
+    subject = services.get_subject_or_404(_me(), subject_id)
+    report = reports.create_report(subject, channel="staff", requester=_me())
+    try:
+        job = start_job(
+            render_credit_report,
+            kind="credit_report",
+            title=f"信用报告 {report.number}",
+            owner=_me(),
+            queue="reports",
+            params={"report": report.id},
+            args=(report.id, request.url_root),
+        )
+    except QueueUnavailable:
+        flash("任务队列暂不可用，请稍后重试", "error")
+        return redirect(url_for("credit.subject", subject_id=subject.id), 303)
+    report.job_id = job.id
+    db.session.commit()
+    return redirect(url_for("credit.report", report_id=report.id), 303)
+
+
+@bp.route("/reports", endpoint="reports")
+@requires(P.CREDIT_VIEW)
+def reports_list():
+    """Report history."""
+    text = request.args.get("q", "").strip()[:32]
+    page, size = page_args(20, 100)
+    result = paginate(reports.reports_query(_me(), text=text), page, size)
+    return render(
+        "credit/reports.html",
+        "credit/_reports_table.html",
+        result=result,
+        q=text,
+        status_of=reports.public_status,
+    )
+
+
+@bp.route("/reports/<int:report_id>")
+@requires(P.CREDIT_VIEW)
+def report(report_id: int):
+    """One report: rendering progress, then reprint and revoke."""
+    report = reports.get_report_or_404(_me(), report_id)
+    return render(
+        "credit/report.html",
+        "credit/_report_status.html",
+        report=report,
+        status_label=reports.public_status(report),
+        form=F.RevokeForm(formdata=None),
+        general=[],
+    )
+
+
+@bp.route("/reports/<int:report_id>/pdf")
+@requires(P.CREDIT_VIEW)
+def report_pdf(report_id: int):
+    """Reprint: the archived PDF with the same number (audited)."""
+    report = reports.get_report_or_404(_me(), report_id)
+    if report.state != C.REPORT_READY or not report.pdf_path:
+        flash("报告尚未生成", "warning")
+        return redirect(url_for("credit.report", report_id=report.id), 303)
+    audit.record("credit.report.reprint", report, detail=report.number)
+    db.session.commit()
+    return send_file(
+        report.pdf_path,
+        mimetype="application/pdf",
+        download_name=f"信用报告-{report.number}.pdf",
+        as_attachment=True,
+        max_age=0,
+    )
+
+
+@bp.route("/reports/<int:report_id>/revoke", methods=["POST"])
+@requires(P.CREDIT_MANAGE)
+def report_revoke(report_id: int):
+    """Revoke a report."""
+    report = reports.get_report_or_404(_me(), report_id)
+    form = F.RevokeForm()
+    try:
+        reports.revoke(_me(), report, form.reason.data)
+        flash(f"报告 {report.number} 已撤销", "success")
+        return redirect(url_for("credit.report", report_id=report.id), 303)
+    except Invalid as exc:
+        general = exc.attach(form)
+    return render(
+        "credit/report.html",
+        report=report,
+        status_label=reports.public_status(report),
+        form=form,
+        general=general,
+        status=422,
+    )
+
+
+@bp.route("/stats", endpoint="stats")
+@requires(P.CREDIT_VIEW)
+def stats_page():
+    """Records by category and department."""
+    return render("credit/stats.html", **stats.overview(_me(), local_today()))
+
+
+@bp.route("/score-models", methods=["GET", "POST"])
+@requires(P.CREDIT_MANAGE)
+def score_models():
+    """The score model's versions; publishing a new one changes new reports only."""
+    current = scoring.active_model()
+    db.session.commit()
+    form = F.score_model_form(current.config, request.form if request.method == "POST" else None)
+    general: list[str] = []
+    failed = False
+    if request.method == "POST":
+        try:
+            if not form.validate():
+                raise Invalid({})
+            model = scoring.publish_model(
+                _me(), {k: getattr(form, k).data for k, *_ in scoring.PARAMETERS}, form.note.data
+            )
+            flash(f"评分模型 v{model.version} 已启用；已出具的报告不受影响", "success")
+            return redirect(url_for("credit.score_models"), 303)
+        except Invalid as exc:
+            general, failed = exc.attach(form), True
+    return render(
+        "credit/score_models.html",
+        form=form,
+        general=general,
+        models=scoring.all_models(),
+        params=scoring.PARAMETERS,
+        status=422 if failed else 200,
+    )
+
+
+@bp.route("/kiosks", methods=["GET", "POST"], endpoint="kiosks")
+@requires(P.KIOSK_ENROLL)
+def kiosks_page():
+    """Kiosk devices: register one and get its one-time enrollment link."""
+    form = F.DeviceForm()
+    form.account_id.choices = [(u.id, f"{u.username}（{u.display_name}）") for u in kiosks.kiosk_accounts()]
+    general: list[str] = []
+    link = None
+    if form.validate_on_submit():
+        try:
+            _device, token = kiosks.create_device(
+                _me(), name=form.name.data, location=form.location.data, account_id=form.account_id.data
+            )
+            link = url_for("kiosk.enroll", token=token, _external=True)
+        except Invalid as exc:
+            general = exc.attach(form)
+    status = 422 if request.method == "POST" and link is None else 200
+    return render(
+        "credit/kiosks.html", form=form, general=general, devices=kiosks.devices(), link=link, status=status
+    )
+
+
+@bp.route("/kiosks/<int:device_id>/revoke", methods=["POST"])
+@requires(P.KIOSK_ENROLL)
+def kiosk_revoke(device_id: int):
+    """Revoke a device."""
+    device = db.get_or_404(C.KioskDevice, device_id)
+    kiosks.revoke_device(_me(), device)
+    flash(f"终端“{device.name}”已停用", "success")
+    return redirect(url_for("credit.kiosks"), 303)
+
+
+@bp.route("/kiosks/<int:device_id>/link", methods=["POST"])
+@requires(P.KIOSK_ENROLL)
+def kiosk_relink(device_id: int):
+    """A new one-time enrollment link for a device."""
+    device = db.get_or_404(C.KioskDevice, device_id)
+    token = kiosks.new_enrollment_link(_me(), device)
+    return render(
+        "credit/kiosks.html",
+        form=None,
+        general=[],
+        devices=kiosks.devices(),
+        link=url_for("kiosk.enroll", token=token, _external=True),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="import_records")
+@requires(P.CREDIT_ENTER)
+def import_page():
+    """Upload an XLSX of records; the import runs as a job and returns the rejected rows."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.blueprints.credit.importer import COLUMNS, check_upload
+    from workers.credit import import_credit_records
+
+    form = F.ImportForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            path = check_upload(
+                request.files.get("file"), Path(current_app.config["FILES_DIR"]) / "credit" / "imports"
+            )
+            job = start_job(
+                import_credit_records,
+                kind="credit_import",
+                title="导入信用记录",
+                owner=_me(),
+                args=(_me().id, str(path)),
+            )
+            return redirect(url_for("jobs.status", job_id=job.id), 303)
+        except Invalid as exc:
+            general = exc.attach(form)
+        except QueueUnavailable:
+            general = ["任务队列暂不可用，请稍后重试"]
+    return render(
+        "credit/import.html",
+        form=form,
+        general=general,
+        columns=COLUMNS,
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,73 @@
+"""Auto-fill (一数一源): the authoritative pool value of each person field, with its source and date."""
+from dataclasses import dataclass
+from datetime import date
+
+from app.blueprints.pool.sources import FILLABLE, field_sources, source_label
+from app.extensions import db
+from app.models.source import SourceRecord
+from app.security import pii
+
+
+@dataclass
+class Fact:
+    """One field's value according to its authoritative source."""
+
+    field: str
+    value: str
+    source: str
+    date: str
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+
+def records_for(id_hash: str) -> dict[str, SourceRecord]:
+    """The latest record of each source for one resident (one query)."""
+    stmt = db.select(SourceRecord).where(SourceRecord.id_number_hash == id_hash).order_by(SourceRecord.changed_at)
+    return {r.source: r for r in db.session.execute(stmt).scalars()}
+
+
+def fact_value(field: str, record: SourceRecord) -> str:
+    """The person-field value a source record implies."""
+    key = FILLABLE[field][1][record.source]
+    raw = record.name if key == "name" else str(record.payload.get(key) or "")
+    if field == "residence_status":
+        return "死亡" if raw else ""
+    if field == "disability":
+        return "残疾人" if raw else ""
+    return raw
+
+
+def facts_for_hash(id_hash: str | None) -> dict[str, Fact]:
+    """Field → Fact from the mapped source, for one resident's blind index."""
+    if not id_hash:
+        return {}
+    records = records_for(id_hash)
+    facts = {}
+    for field, source in field_sources().items():
+        record = records.get(source)
+        if record is not None:
+            value = fact_value(field, record)
+            if value:
+                facts[field] = Fact(field, value, source, record.changed_at.date().isoformat())
+    return facts
+
+
+def facts_for_number(raw: str | None) -> tuple[str | None, dict[str, Fact]]:
+    """(normalized ID or None, facts) for a typed ID number; an invalid ID gives no facts."""
+    try:
+        number = pii.parse_id_number(raw).number
+    except Exception:
+        return None, {}
+    return number, facts_for_hash(pii.blind_index(number))
+
+
+def as_form_value(fact: Fact):
+    """The value as a form field wants it."""
+    if fact.field == "birth_date":
+        try:
+            return date.fromisoformat(fact.value)
+        except ValueError:
+            return None
+    return fact.value

@@ -1,0 +1,74 @@
+"""Uploading source files: size/type checks, de-duplication by content hash, and the import job."""
+import hashlib
+from pathlib import Path
+
+from flask import abort, current_app
+from sqlalchemy import or_
+
+from app.blueprints.jobs.services import start_job
+from app.blueprints.pool.importer import FileRefused, sniff_kind
+from app.blueprints.pool.sources import SOURCES
+from app.extensions import db
+from app.models.job import FAILED, Job
+from app.models.source import ImportBatch
+from app.security import audit
+from app.security.permissions import COUNTY_ADMIN, SYSADMIN
+from app.validation import Invalid
+from workers.pool import import_source_file
+
+MAX_FILE_MB = 20  # the request limit (PORTAL_MAX_UPLOAD_MB) refuses bigger bodies first
+
+
+def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
+    """Store the file and start its import; (batch, False) when the same file was already imported."""
+    if source_key not in SOURCES:
+        raise Invalid({"source": "请选择数据来源"})
+    if upload is None or not upload.filename:
+        raise Invalid({"file": "请选择要导入的文件"})
+    data = upload.read(MAX_FILE_MB * 1024 * 1024 + 1)
+    if len(data) > MAX_FILE_MB * 1024 * 1024:
+        raise Invalid({"file": f"文件超过 {MAX_FILE_MB} MB 上限，请拆分后导入"})
+    if not data.strip():
+        raise Invalid({"file": "文件为空"})
+    try:
+        kind = sniff_kind(data[:8], upload.filename)
+    except FileRefused as exc:
+        raise Invalid({"file": str(exc)}) from None
+    digest = hashlib.sha256(data).hexdigest()
+    # A batch whose job crashed (state still queued, job failed) does not block a new attempt.
+    previous = db.session.execute(db.select(ImportBatch).outerjoin(Job, Job.id == ImportBatch.job_id).where(
+        ImportBatch.source == source_key, ImportBatch.content_hash == digest, ImportBatch.state != "failed",
+        or_(Job.state.is_(None), Job.state != FAILED)).order_by(ImportBatch.id.desc())).scalars().first()
+    if previous is not None:
+        return previous, False
+    folder = Path(current_app.config["FILES_DIR"]) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.{kind}"
+    path.write_bytes(data)
+    batch = ImportBatch(source=source_key, department=SOURCES[source_key].department,
+                        filename=Path(upload.filename).name[:255], content_hash=digest, stored_path=str(path),
+                        uploaded_by=user.id)
+    db.session.add(batch)
+    db.session.flush()
+    audit.record("pool.upload", batch, detail=f"{SOURCES[source_key].label} {batch.filename} ({len(data)} 字节)")
+    job = start_job(import_source_file, kind="pool.import", title=f"导入{SOURCES[source_key].label}数据",
+                    owner=user, params={"batch_id": batch.id}, args=(batch.id,))
+    batch.job_id = job.id
+    db.session.commit()
+    return batch, True
+
+
+def batches(user, limit: int = 50) -> list[ImportBatch]:
+    """Recent batches: the user's own, or all for county-level admins."""
+    stmt = db.select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if user.role not in (SYSADMIN, COUNTY_ADMIN):
+        stmt = stmt.where(ImportBatch.uploaded_by == user.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def get_batch_or_404(user, batch_id: int) -> ImportBatch:
+    """A batch the user may see."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or (batch.uploaded_by != user.id and user.role not in (SYSADMIN, COUNTY_ADMIN)):
+        abort(404)
+    return batch

@@ -1,0 +1,1 @@
+"""Access control, region scoping, audit, passwords and request hardening."""

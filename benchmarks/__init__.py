@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables (results go to BENCHMARKS.md)."""

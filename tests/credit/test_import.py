@@ -1,0 +1,135 @@
+"""XLSX import: row-level rejects with reasons, idempotent by document number, scoped to the department."""
+
+import io
+
+import openpyxl
+import xlsxwriter
+
+from app.extensions import db
+from app.models import credit as C
+from app.models.job import Job
+from tests.conftest import body, login, post
+from tests.credit.helpers import CHEN_ID, FOOD_USCC
+from workers.queues import drain
+
+HEADER = (
+    "证件号码",
+    "类别",
+    "严重程度",
+    "履约状态",
+    "决定书文号",
+    "来源部门",
+    "决定日期",
+    "公示截止日",
+    "内容",
+    "依据",
+)
+
+
+def _workbook(rows) -> io.BytesIO:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    for index, row in enumerate(rows, start=1):
+        sheet.write_row(index, 0, row)
+    book.close()
+    buffer.seek(0)
+    return buffer
+
+
+ROWS = [
+    (
+        CHEN_ID,
+        "行政处罚",
+        "一般",
+        "",
+        "青公罚导〔2026〕1号",
+        "",
+        "2026-05-01",
+        "",
+        "无证驾驶电动车罚款 50 元",
+        "《道路交通安全法》",
+    ),
+    (
+        FOOD_USCC,
+        "行政处罚",
+        "严重",
+        "",
+        "青公罚导〔2026〕2号",
+        "",
+        "2026-05-02",
+        "",
+        "消防设施损坏未整改",
+        "《消防法》",
+    ),
+    (
+        "330127198503121234",
+        "行政处罚",
+        "一般",
+        "",
+        "青公罚导〔2026〕3号",
+        "",
+        "2026-05-03",
+        "",
+        "号码错误",
+        "",
+    ),
+    (
+        CHEN_ID,
+        "行政处罚",
+        "一般",
+        "",
+        "青公罚导〔2026〕4号",
+        "",
+        "2026-05-04",
+        "2028-05-04",
+        "公示期过长",
+        "",
+    ),
+    (CHEN_ID, "表扬", "", "", "青公罚导〔2026〕5号", "", "2026-05-05", "", "类别错误", ""),
+]
+
+
+def _run(client, app, rows):
+    response = post(
+        client,
+        "/credit/import",
+        {"file": (_workbook(rows), "records.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, body(response)[:300]
+    drain(app)
+    db.session.expire_all()
+    return db.session.get(Job, response.headers["Location"].rsplit("/", 1)[-1])
+
+
+def test_import_creates_rejects_and_is_idempotent(demo, client, app):
+    login(client, "dept")
+    before = db.session.execute(db.select(db.func.count(C.CreditRecord.id))).scalar_one()
+    job = _run(client, app, ROWS)
+    assert job.state == "done", job.error
+    assert "新增 2 条" in job.message and "退回 3 条" in job.message
+    rows = list(openpyxl.load_workbook(job.result_path).active.iter_rows(values_only=True))
+    reasons = {r[0]: r[1] for r in rows[1:]}
+    assert "未登记为信用主体" in reasons[4] and "不得长于 1 年" in reasons[5] and "类别应为" in reasons[6]
+    created = (
+        db.session.execute(db.select(C.CreditRecord).where(C.CreditRecord.doc_number.like("青公罚导%")))
+        .scalars()
+        .all()
+    )
+    assert {r.department for r in created} == {"县公安局"}
+    again = _run(client, app, ROWS)
+    assert "新增 0 条" in again.message and "已存在跳过 2 条" in again.message
+    assert db.session.execute(db.select(db.func.count(C.CreditRecord.id))).scalar_one() == before + 2
+
+
+def test_import_refuses_a_file_that_is_not_xlsx(demo, client):
+    login(client, "dept")
+    response = post(
+        client,
+        "/credit/import",
+        {"file": (io.BytesIO(b"name,doc\n"), "records.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "不是 XLSX" in body(response)

@@ -1,0 +1,1 @@
+"""RQ side of the portal: queues, the job wrapper and job functions."""

@@ -1,0 +1,118 @@
+"""Credit jobs: render a report PDF (queue `reports`) and import records from XLSX."""
+
+import hashlib
+from pathlib import Path
+
+from flask import render_template
+
+# Imported at module level so a forking worker loads WeasyPrint once and every work horse inherits it.
+from app.blueprints.credit.pdf import CJK_FONT, qr_svg, render_pdf
+from app.extensions import db
+from app.models import credit as C
+from workers.context import UserFacingJobError, portal_job
+
+
+def build_report_pdf(report_id: int, verify_base: str) -> tuple[bytes, dict]:
+    """Render one report: plain data → template → PDF bytes; also returns the data."""
+    from app.blueprints.credit import reports
+
+    report = db.session.get(C.CreditReport, report_id)
+    data = reports.report_data(report, "")
+    digest = reports.content_digest(data)
+    url = f"{verify_base.rstrip('/')}/verify/{report.number}?c={reports.verify_code(report.number, digest)}"
+    data["verify_url"] = url
+    html = render_template("pdf/credit_report.html", r=data, qr=qr_svg(url), font=CJK_FONT)
+    return render_pdf(html), {"digest": digest, "url": url}
+
+
+@portal_job
+def render_credit_report(ctx, report_id: int, verify_base: str):
+    """Render the PDF, store it and its SHA-256, and mark the report ready."""
+    report = db.session.get(C.CreditReport, report_id)
+    if report is None:
+        raise UserFacingJobError("报告不存在")
+    ctx.progress(20, "正在汇总信用信息")
+    try:
+        pdf, meta = build_report_pdf(report_id, verify_base)
+    except Exception:
+        db.session.rollback()
+        db.session.get(C.CreditReport, report_id).state = C.REPORT_FAILED
+        db.session.commit()
+        raise
+    ctx.progress(80, "正在保存报告")
+    path: Path = ctx.result_file(f"{report.number}.pdf")
+    path.write_bytes(pdf)
+    report = db.session.get(C.CreditReport, report_id)
+    report.content_sha256 = meta["digest"]
+    report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    report.pdf_path = str(path)
+    report.state = C.REPORT_READY
+    db.session.commit()
+    return {
+        "path": str(path),
+        "name": f"信用报告-{report.number}.pdf",
+        "message": f"报告编号 {report.number}",
+    }
+
+
+@portal_job
+def import_credit_records(ctx, user_id: int, source: str):
+    """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
+    import openpyxl
+    import xlsxwriter
+
+    from app.blueprints.credit import importer
+    from app.models.user import User
+    from app.security import audit
+    from app.validation import Invalid
+
+    user = db.session.get(User, user_id)
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception:
+        raise UserFacingJobError("无法读取工作簿，请使用模板另存为 .xlsx") from None
+    rows = book.active.iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, ())]
+    missing = [c for c in importer.COLUMNS if c not in header]
+    if missing:
+        raise UserFacingJobError(f"缺少列：{'、'.join(missing)}")
+    created = skipped = 0
+    rejects = []
+    for number, row in enumerate(rows, start=2):
+        if number > importer.MAX_ROWS + 1:
+            rejects.append((number, "超过单次导入上限，未处理", row))
+            continue
+        if not any(v not in (None, "") for v in row):
+            continue
+        values = dict(zip(header, row))
+        try:
+            with db.session.begin_nested():
+                outcome = importer.import_row(user, values)
+            created += outcome == "created"
+            skipped += outcome == "skipped"
+        except Invalid as exc:
+            rejects.append((number, importer.flatten(exc), row))
+        if number % 200 == 0:
+            db.session.commit()
+            ctx.progress(min(95, number // 50), f"已处理 {number - 1} 行")
+    audit.record(
+        "credit.import",
+        object_type="credit_record",
+        actor=user,
+        detail=f"新增 {created}，已存在跳过 {skipped}，退回 {len(rejects)}",
+    )
+    db.session.commit()
+    path = ctx.result_file("rejects.xlsx")
+    out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    sheet = out.add_worksheet("退回行")
+    sheet.write_row(0, 0, ("行号", "原因", *header))
+    for index, (number, reason, row) in enumerate(rejects, start=1):
+        sheet.write_row(
+            index, 0, (number, reason, *[v.isoformat() if hasattr(v, "isoformat") else v for v in row])
+        )
+    out.close()
+    return {
+        "path": str(path),
+        "name": "导入退回行.xlsx",
+        "message": f"新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
+    }
