@@ -3,6 +3,7 @@ import logging
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -48,6 +49,16 @@ def init_app(app) -> None:
         if error.code == 403:
             audit.record_now("security.forbidden", detail=f"{request.method} {request.path}", outcome="refused")
         return render_error(error.code or 500, detail)
+
+    @app.errorhandler(OperationalError)
+    def write_conflict(error):
+        # The embedded SQLite refuses a write whose snapshot another request has just changed; nothing was saved
+        # and the idempotency key is released, so the user can simply look again and resubmit.
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            return server_error(error)
+        log.warning("write conflict on %s %s", request.method, request.path)
+        return render_error(503, "该记录刚被他人修改，本次提交未保存。请刷新页面查看最新状态后再提交。")
 
     @app.errorhandler(Exception)
     def server_error(error):

@@ -44,3 +44,13 @@ def settled(page) -> None:
     """Wait until htmx has finished every request, swap and settle on the page."""
     page.wait_for_function(
         "() => window.htmx && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
+def arrive(page, url) -> None:
+    """Wait for a (boosted) navigation to `url`, then until htmx has processed the new content.
+
+    A boosted swap binds the new elements' triggers only when it settles, so typing into a field
+    before that is silently lost.
+    """
+    page.wait_for_url(url)
+    settled(page)

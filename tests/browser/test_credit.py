@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models.audit import AuditLog
-from tests.browser.conftest import settled
+from tests.browser.conftest import arrive, settled
 from tests.credit.helpers import CHEN_ID, last_sms, user
 from workers.queues import drain
 
@@ -77,8 +77,7 @@ def test_staff_search_issue_and_reprint(page, live_server, demo):
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
     page.click("nav >> text=信用主体")
-    page.wait_for_url("**/credit/subjects")
-    settled(page)  # htmx must have processed the swapped-in search box before typing
+    arrive(page, "**/credit/subjects")
     page.fill("input[name=q]", "食品")
     page.wait_for_function("() => location.search.includes('q=')")
     settled(page)

@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models.user import User
 from fixtures.loader import DEMO_PASSWORD, read_csv
-from tests.browser.conftest import settled
+from tests.browser.conftest import arrive, settled
 from tests.households.helpers import QINGXI_1, first_in, members
 
 pytestmark = pytest.mark.browser
@@ -36,19 +36,18 @@ def test_search_open_and_add_member_with_autofill(page, live_server):
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
     page.click("nav >> text=户档")
-    page.wait_for_url("**/households/")
+    arrive(page, "**/households/")
     _shot(page, "households-list")
     page.fill("input[name=q]", head_name)
-    page.wait_for_url("**q=*")
-    settled(page)
+    arrive(page, "**q=*")
     assert page.locator("#households tbody tr").count() >= 1
     page.click(f"#households >> text={number}")
-    page.wait_for_url("**/households/*")
+    arrive(page, "**/households/*")
     page.locator("text=家庭成员").wait_for()
     _shot(page, "household-page")
 
     page.click("text=添加成员")
-    page.wait_for_url("**/members/new")
+    arrive(page, "**/members/new")
     page.fill("input[name=id_number]", newcomer["公民身份号码"])
     page.locator("input[name=id_number]").dispatch_event("change")
     page.locator("text=来源：户籍").first.wait_for()

@@ -2,7 +2,7 @@
 import pytest
 
 from fixtures.loader import DEMO_PASSWORD
-from tests.browser.conftest import settled
+from tests.browser.conftest import arrive, settled
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def test_login_change_password_browse_logout(page, live_server, tmp_path):
     page.fill("input[name=username]", "county")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url("**/password")
+    arrive(page, "**/password")
     assert page.locator("text=首次登录或密码已重置").is_visible()
 
     page.fill("input[name=current]", DEMO_PASSWORD)
@@ -34,15 +34,15 @@ def test_login_change_password_browse_logout(page, live_server, tmp_path):
 
     page.click("nav summary")  # administration entries fold under 管理
     page.click("nav >> text=用户管理")
-    page.wait_for_url("**/admin/users")
+    arrive(page, "**/admin/users")
     page.locator("td >> text=grid2").wait_for()
     page.fill("input[name=q]", "grid2")
-    page.wait_for_url("**/admin/users?q=grid2")
+    arrive(page, "**/admin/users?q=grid2")
     assert page.locator("#users tbody tr").count() == 1
 
     page.click("nav summary")
     page.click("nav >> text=审计日志")
-    page.wait_for_url("**/admin/audit")
+    arrive(page, "**/admin/audit")
     page.locator("td >> text=修改密码").first.wait_for()
     page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
 

@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models.user import User
 from fixtures.loader import DEMO_PASSWORD
-from tests.browser.conftest import settled
+from tests.browser.conftest import arrive, settled
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def _log_in(page, base, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(f"{base}/")
+    arrive(page, f"{base}/")
 
 
 def _log_out(page):
@@ -51,7 +51,7 @@ def test_report_respond_resolve_send_back_approve(page, live_server, tmp_path):
     _log_in(page, live_server, "grid")
     page.goto(f"{live_server}/notifications/")
     page.click("header >> text=报障")
-    page.wait_for_url("**/tickets/new?from=/notifications/")
+    arrive(page, "**/tickets/new?from=/notifications/")
     assert page.locator("text=来自页面：/notifications/").is_visible()
     _shots(page, shots, "new")
     page.fill("input[name=title]", "走访记录保存失败")

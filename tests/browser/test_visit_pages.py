@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models.household import Household
 from app.models.user import User
 from fixtures.loader import DEMO_PASSWORD
+from tests.browser.conftest import arrive
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
@@ -26,7 +27,7 @@ def test_visit_pages_fit_the_screen(page, live_server, width):
     page.fill("input[name=username]", "community")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(f"{live_server}/")
+    arrive(page, f"{live_server}/")
     for name, url in (("today", "/visits/today"), ("form", f"/visits/new/{hid}"), ("household", f"/households/{hid}"),
                       ("list", "/visits/"), ("coverage", "/visits/coverage"), ("moves", "/moves/"),
                       ("transfer", f"/moves/split/{hid}")):

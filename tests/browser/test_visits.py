@@ -10,7 +10,7 @@ from app.models.person import Person
 from app.models.user import User
 from app.models.visit import Visit
 from fixtures.loader import DEMO_PASSWORD
-from tests.browser.conftest import settled
+from tests.browser.conftest import arrive, settled
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("PORTAL_SCREENSHOTS")
@@ -27,12 +27,12 @@ def _login(page, base: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button:has-text('登录')")
-    page.wait_for_url(f"{base}/")
+    arrive(page, f"{base}/")
 
 
 def _logout(page) -> None:
     page.click("header >> button:has-text('退出')")
-    page.wait_for_url("**/login*")
+    arrive(page, "**/login*")
 
 
 def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, live_server):
@@ -46,11 +46,11 @@ def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, 
 
     _login(page, live_server, "grid")
     page.click("nav >> text=今日走访")
-    page.wait_for_url("**/visits/today")
+    arrive(page, "**/visits/today")
     page.locator("text=已逾期").first.wait_for()
     _shot(page, "visits-today")
     page.locator("#worklist li.overdue a.button").first.click()
-    page.wait_for_url("**/visits/new/*")
+    arrive(page, "**/visits/new/*")
     page.select_option("select[name=kind]", "重点关注")
     page.select_option("select[name=c0]", "正常")
     page.select_option("select[name=c5]", "需关注")
@@ -58,7 +58,7 @@ def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, 
     page.fill("textarea[name=findings]", "户主身体状况一般，已提醒按时服药。")
     _shot(page, "visit-form")
     page.click("button:has-text('保存走访')")
-    page.wait_for_url("**/visits/today")
+    arrive(page, "**/visits/today")
     page.locator("text=已记录对").wait_for()
     assert db.session.execute(db.select(db.func.count(Visit.id))).scalar_one() == visits_before + 1
     db.session.remove()
@@ -72,12 +72,12 @@ def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, 
     page.locator("#section-moves").wait_for()
     _shot(page, "household-with-moves")
     page.click(f"a[href='/moves/person/{person_id}/transfer']")
-    page.wait_for_url("**/transfer")
+    arrive(page, "**/transfer")
     page.select_option("select[name=to_region_id]", label="桃源村")
     page.select_option("select[name=relation]", "子女")
     page.fill("input[name=reason]", "婚后随配偶居住")
     page.click("button:has-text('办理县内迁移')")
-    page.wait_for_url(f"**/households/{household_id}*")
+    arrive(page, f"**/households/{household_id}*")
     page.locator("text=等待接收地处理").wait_for()
     assert db.session.get(Person, person_id).residence_status == "迁移中"
     db.session.remove()
@@ -85,9 +85,9 @@ def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, 
 
     _login(page, live_server, "taoyuan")
     page.click("nav >> text=迁入迁出")
-    page.wait_for_url("**/moves/")
+    arrive(page, "**/moves/")
     page.click("text=李丹")
-    page.wait_for_url("**/moves/*")
+    arrive(page, "**/moves/*")
     _shot(page, "move-decision")
     page.fill("input[name=to_household_number]", "QH00100200101")
     page.click("button:has-text('接收迁入')")

@@ -131,3 +131,21 @@ def test_htmx_fragment_request_gets_the_fragment_only(demo, client):
     assert "<html" in body(full) and "<html" in body(boosted)
     assert "<html" not in body(fragment) and 'id="users"' in body(fragment)
     assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_write_conflict_is_a_chinese_retry_message_and_releases_the_key(demo, client, app):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.models.idempotency import RequestKey
+
+    def conflicting_write():
+        raise OperationalError("UPDATE move SET state=?", {}, sqlite3.OperationalError("database is locked"))
+
+    app.add_url_rule("/test-conflict", "test_conflict", conflicting_write, methods=["POST"])
+    login(client, "county")
+    key = uuid.uuid4().hex
+    response = post(client, "/test-conflict", key=key, headers={"HX-Request": "true"})
+    assert response.status_code == 503 and "刷新页面" in body(response) and "<html" not in body(response)
+    assert _count(RequestKey, RequestKey.key == key) == 0

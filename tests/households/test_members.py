@@ -186,3 +186,32 @@ def test_member_who_left_cannot_become_head(demo, client):
                     follow_redirects=True)
     assert "不能担任户主" in body(response)
     assert not db.session.get(Person, other).is_head
+
+
+def _edit_values(person: Person, **extra) -> dict:
+    values = _member(id_number=pii.mask_id(person.id_number), name=person.name, gender=person.gender,
+                     birth_date=person.birth_date.isoformat(), ethnicity=person.ethnicity, relation=person.relation,
+                     residence_type=person.residence_type, override_reason="测试")
+    values.pop("residence_status")
+    values.update(extra)
+    return values
+
+
+def test_status_changes_only_through_moves_and_a_member_in_transit_can_still_be_edited(demo, client):
+    h = first_in(QINGXI_1)
+    person = members(h)[1]
+    hid, pid, values = h.id, person.id, _edit_values(person)
+    login(client, "grid")
+    html = body(client.get(f"/households/{hid}/members/{pid}"))
+    assert 'name="residence_status"' not in html and "经迁入迁出办理" in html
+    response = post(client, f"/households/{hid}/members/{pid}", dict(values, residence_status="死亡"))
+    assert response.status_code == 422 and "迁入迁出" in body(response)
+    assert db.session.get(Person, pid).residence_status == "在册"
+    assert not db.session.execute(db.select(AuditLog).where(AuditLog.action == "person.update")).first()
+
+    db.session.get(Person, pid).residence_status = "迁移中"
+    db.session.commit()
+    response = post(client, f"/households/{hid}/members/{pid}", dict(values, occupation="司机"))
+    assert response.status_code == 303, body(response)[:2000]
+    person = db.session.get(Person, pid)
+    assert (person.occupation, person.residence_status) == ("司机", "迁移中")

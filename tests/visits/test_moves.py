@@ -51,6 +51,9 @@ def _heads(number: str) -> list[str]:
 def test_move_out_of_a_member_applies_at_once_with_history_audit_and_outbox(demo, client):
     login(client, "community")
     person = _person("萧阳")
+    home = household("QH00100100101")
+    living = len([p for p in members(home.number) if p.residence_status == "在册"])
+    assert f"家庭成员（{living} 人）" in body(client.get(f"/households/{home.id}"))
     response = post(client, f"/moves/person/{person.id}/out", {"event_date": TODAY, "place": "浙江省杭州市西湖区",
                                                                "reason": "工作调动"})
     assert response.status_code == 303
@@ -65,8 +68,10 @@ def test_move_out_of_a_member_applies_at_once_with_history_audit_and_outbox(demo
     event = db.session.execute(db.select(OutboxEvent).where(OutboxEvent.event_type == "move.applied",
                                                             OutboxEvent.entity_id == str(move.id))).scalar_one()
     assert event.payload["kind"] == "out" and event.payload["people"] == [person.id_number_hash]
-    page = body(client.get(f"/households/{household('QH00100100101').id}"))
+    page = body(client.get(f"/households/{home.id}"))
     assert "工作调动" in page and "迁出" in page
+    # The archive keeps who left, apart from the people living there.
+    assert f"家庭成员（{living - 1} 人）" in page and "已迁出/注销成员（1 人）" in page
     assert "工作调动" in body(client.get(f"/moves/person/{person.id}/history"))
 
 

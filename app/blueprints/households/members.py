@@ -44,7 +44,13 @@ def validated_person(values: dict, *, user=None, person: Person | None = None) -
         errors["name"] = "请输入姓名（不超过 64 个字符）"
     if info is not None and not values.get("gender"):
         values["gender"] = info.gender
+    if person is not None:  # a member's status changes only through a move, which keeps the history
+        values["residence_status"] = values.get("residence_status") or person.residence_status
+        if values["residence_status"] != person.residence_status:
+            errors["residence_status"] = "人员状态须通过“迁入迁出”办理（迁出、死亡注销、迁入），不能在此直接修改"
     for field, allowed in CHOICES.items():
+        if field == "residence_status" and person is not None:
+            continue
         if (values.get(field) or "") not in allowed:
             errors[field] = "请从列表中选择"
     birth = values.get("birth_date")

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import raiseload
 
 from app.blueprints.tickets import states as S
 from app.blueprints.tickets.clocks import clocks_for, load_calendar, ticket_clocks
@@ -14,7 +14,7 @@ from app.pagination import Page
 from app.security.scoping import get_scoped_or_404, scope
 
 # Wide reads skip the reporter and system joins their pages never show.
-LEAN = (noload(Ticket.reporter), noload(Ticket.system))
+LEAN = (raiseload(Ticket.reporter), raiseload(Ticket.system))
 MAX_SCAN = 500  # risk is computed per row, so risk filters look at no more than this many tickets
 
 

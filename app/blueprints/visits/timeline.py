@@ -1,5 +1,5 @@
 """The visit timeline slot on the household page (一户一档)."""
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import raiseload
 
 from app.blueprints.visits import policy
 from app.blueprints.visits.services import may_edit, policies, ticket_url
@@ -16,7 +16,7 @@ def load_timeline(household, user) -> dict:
     """The latest visits with their checklists and visitors, and the next due date (three queries, always)."""
     stmt = (db.select(Visit, User.display_name).join(User, User.id == Visit.visitor_id)
             .where(Visit.household_id == household.id).order_by(Visit.visited_at.desc(), Visit.id.desc())
-            .limit(TIMELINE_LIMIT).options(noload(Visit.checks)))
+            .limit(TIMELINE_LIMIT).options(raiseload(Visit.checks)))
     rows = db.session.execute(stmt).all()
     # Checklists in one query even when there are no visits, so the page's query count never varies.
     checks: dict[int, list] = {}
