@@ -202,3 +202,22 @@ def test_conflict_queue_filters_by_any_region_below(demo, client):
     html = body(client.get(f"/pool/conflicts?region={community}", headers={"HX-Request": "true"}))
     assert inside and html.count('class="card conflict"') == inside
     assert 'class="card conflict"' in body(client.get(f"/pool/conflicts?region={other}", headers={"HX-Request": "true"}))
+
+
+def test_removing_a_member_withdraws_their_conflicts_and_a_restore_reopens_them(demo, client, app):
+    conflict = db.session.execute(
+        db.select(Conflict).join(Person, Person.id == Conflict.person_id)
+        .where(Conflict.state == "open", Person.is_head.is_(False))).scalars().first()
+    assert conflict is not None
+    cid, pid, hid, region_id = conflict.id, conflict.person_id, conflict.household_id, conflict.region_id
+    login(client, "county")
+    assert post(client, f"/households/{hid}/members/{pid}/remove", {"reason": "重复登记"}).status_code == 303
+    conflict = db.session.get(Conflict, cid)
+    assert conflict.state == "withdrawn" and "重复登记" in conflict.note
+    assert f'id="conflict-{cid}"' not in body(client.get("/pool/conflicts"))
+    assert f'id="conflict-{cid}"' in body(client.get("/pool/conflicts?state=withdrawn"))
+
+    assert post(client, f"/households/recycle/persons/{pid}").status_code == 303
+    county = db.session.execute(db.select(User).where(User.username == "county")).scalar_one()
+    run_cross_check(county, region_id)
+    assert db.session.get(Conflict, cid).state == "open"

@@ -4,6 +4,7 @@ from datetime import date
 from app import outbox
 from app.blueprints.households.tags import active_tags
 from app.blueprints.pool.autofill import facts_for_hash
+from app.blueprints.pool.conflicts import withdraw_for
 from app.clock import utcnow
 from app.extensions import db
 from app.models.household import Household, join_tags
@@ -188,6 +189,7 @@ def remove_member(user, household: Household, person: Person, reason: str) -> Pe
         raise Invalid({"reason": "请填写移除原因"})
     person.deleted_at, person.deleted_by, person.delete_reason = utcnow(), user.id, reason[:128]
     household.updated_at = utcnow()
+    withdraw_for([person.id], f"成员已移除：{reason}")
     audit.record("person.remove", person, changes={"deleted_at": [None, person.deleted_at.isoformat()]},
                  detail=reason[:200])
     outbox.emit("person.removed", person, region_id=household.region_id,

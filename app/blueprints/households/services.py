@@ -3,6 +3,7 @@ from app import outbox
 from app.blueprints.households import members as member_services
 from app.blueprints.households.queries import ancestors, get_household_or_404
 from app.blueprints.households.tags import active_tags
+from app.blueprints.pool.conflicts import withdraw_for
 from app.clock import utcnow
 from app.extensions import db
 from app.models.household import HOUSEHOLD_KINDS, Household, join_tags
@@ -111,10 +112,11 @@ def delete_household(user, household: Household, reason: str) -> Household:
         raise Invalid({"reason": "请填写删除原因"})
     now = utcnow()
     household.deleted_at, household.deleted_by = now, user.id
-    members = db.session.execute(db.select(Person).where(Person.household_id == household.id,
-                                                         Person.deleted_at.is_(None))).scalars()
+    members = list(db.session.execute(db.select(Person).where(Person.household_id == household.id,
+                                                              Person.deleted_at.is_(None))).scalars())
     for person in members:
         person.deleted_at, person.deleted_by, person.delete_reason = now, user.id, "随户删除"
+    withdraw_for([p.id for p in members], f"随户删除：{reason}")
     audit.record("household.delete", household, changes={"deleted_at": [None, now.isoformat()]},
                  detail=reason[:200])
     outbox.emit("household.deleted", household, region_id=household.region_id,

@@ -15,7 +15,7 @@ from app.security import audit
 from app.security.scoping import get_scoped_or_404, scope
 from app.validation import Invalid
 
-STATES = {"open": "待处理", "resolved": "已处理", "cleared": "已一致"}
+STATES = {"open": "待处理", "resolved": "已处理", "cleared": "已一致", "withdrawn": "已撤销"}
 CONFLICT_FIELDS = ("state", "resolution", "note", "archive_value", "source_value")
 
 
@@ -31,6 +31,19 @@ def queue(user, state: str, text: str, region_id: int | None, page: int, size: i
     if text:
         stmt = stmt.where(or_(Conflict.subject_name.startswith(text, autoescape=True), Household.number == text))
     return paginate(stmt.order_by(Conflict.created_at.desc(), Conflict.id.desc()), page, size, scalars=False)
+
+
+def withdraw_for(person_ids: list[int], note: str) -> int:
+    """Take the open conflicts of removed people off the queue (a restore and the next cross-check reopen them)."""
+    if not person_ids:
+        return 0
+    conflicts = db.session.execute(db.select(Conflict).where(Conflict.person_id.in_(person_ids),
+                                                             Conflict.state == "open")).scalars()
+    count = 0
+    for conflict in conflicts:
+        conflict.state, conflict.note = "withdrawn", note[:255]
+        count += 1
+    return count
 
 
 def get_conflict_or_404(user, conflict_id: int) -> Conflict:
