@@ -15,6 +15,7 @@ run: setup migrate demo
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: setup-test
+	$(BIN)/ruff check app workers fixtures tests benchmarks tools wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: sysdeps $(VENV)/.installed htmx

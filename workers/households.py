@@ -41,7 +41,8 @@ def export_households(ctx, viewer_id: int, filters: dict):
     # Households in list order; members of each batch in one query (memory stays flat).
     batch: list = []
     for row in db.session.execute(stmt.execution_options(yield_per=BATCH)):
-        batch.append((row.id, row.number, grid_names.get(row.region_id, ""), row.kind, row.address, "、".join(t for t in row.tags.split("|") if t)))
+        tags = "、".join(t for t in row.tags.split("|") if t)
+        batch.append((row.id, row.number, grid_names.get(row.region_id, ""), row.kind, row.address, tags))
         if len(batch) == BATCH:
             written = _write(sheet, batch, written, reveal)
             households += len(batch)

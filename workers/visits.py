@@ -7,7 +7,8 @@ from app.models.user import User
 from app.security import audit
 from workers.context import portal_job
 
-VISIT_HEADERS = ("走访时间", "户号", "网格", "走访人", "类型", "见面人员", "检查情况", "走访情况", "需要跟进", "跟进期限")
+VISIT_HEADERS = ("走访时间", "户号", "网格", "走访人", "类型", "见面人员", "检查情况", "走访情况", "需要跟进",
+                 "跟进期限")
 MOVE_HEADERS = ("编号", "类型", "状态", "人员", "迁出户", "迁入户", "迁出区域", "迁入区域", "外部地点", "发生日期",
                 "原因", "申请时间", "处理时间", "拒绝原因")
 BATCH = 1000

@@ -1,4 +1,4 @@
-"""A user files a ticket from 报障; the engineer responds and resolves; the supervisor sends it back once, then approves."""
+"""A user files a ticket from 报障; the engineer responds and resolves; the supervisor sends it back, then approves."""
 import os
 from pathlib import Path
 

@@ -139,7 +139,8 @@ def test_edit_form_keeps_the_id_masked_and_saving_keeps_it(demo, client):
     h = first_in(QINGXI_1)
     person = members(h)[1]
     hid, pid, number, phone = h.id, person.id, person.id_number, person.phone
-    values = {"phone": pii.mask_phone(phone), "name": person.name, "gender": person.gender, "birth_date": person.birth_date.isoformat(),
+    values = {"phone": pii.mask_phone(phone), "name": person.name, "gender": person.gender,
+              "birth_date": person.birth_date.isoformat(),
               "ethnicity": person.ethnicity, "relation": person.relation, "residence_status": person.residence_status,
               "residence_type": person.residence_type, "education": person.education, "occupation": "教师",
               "political_status": person.political_status, "marital_status": person.marital_status,

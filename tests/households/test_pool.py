@@ -46,8 +46,8 @@ def test_import_with_rejected_rows_listed_and_downloadable(demo, client, app):
     assert [n for n, _ in batch.rejects] == [3, 5, 6]
     assert "校验位" in batch.rejects[0][1] and "出生日期" in batch.rejects[1][1] and "重复" in batch.rejects[2][1]
     assert _huji_count() == before + 2
-    formula = db.session.execute(db.select(SourceRecord).where(SourceRecord.batch_id == batch.id,
-                                                               SourceRecord.payload["address"].as_string() == "<b>x</b>"))
+    formula = db.session.execute(db.select(SourceRecord).where(
+        SourceRecord.batch_id == batch.id, SourceRecord.payload["address"].as_string() == "<b>x</b>"))
     assert formula.scalar_one().name == "=SUM(A1:A2)"
     page = body(client.get(response.headers["Location"]))
     assert "校验位" in page and "<b>x</b>" not in page
@@ -68,7 +68,8 @@ def test_reimport_same_file_or_same_rows_creates_no_duplicates(demo, client, app
     assert response.status_code == 303
     assert db.session.execute(db.select(db.func.count(ImportBatch.id))).scalar() == batches
     assert "已于" in body(client.get(response.headers["Location"]))
-    _upload(client, _csv(f"{number},赵六,男,1990-03-04,汉族,乙地,", f"{number[:0]}{fresh_id(22)},钱七,男,1990-03-04,汉族,,"))
+    _upload(client, _csv(f"{number},赵六,男,1990-03-04,汉族,乙地,",
+                         f"{number[:0]}{fresh_id(22)},钱七,男,1990-03-04,汉族,,"))
     drain(app)
     batch = db.session.execute(db.select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
     assert (batch.inserted, batch.updated, batch.unchanged) == (1, 1, 0)
@@ -201,7 +202,8 @@ def test_conflict_queue_filters_by_any_region_below(demo, client):
     login(client, "town")
     html = body(client.get(f"/pool/conflicts?region={community}", headers={"HX-Request": "true"}))
     assert inside and html.count('class="card conflict"') == inside
-    assert 'class="card conflict"' in body(client.get(f"/pool/conflicts?region={other}", headers={"HX-Request": "true"}))
+    fragment = body(client.get(f"/pool/conflicts?region={other}", headers={"HX-Request": "true"}))
+    assert 'class="card conflict"' in fragment
 
 
 def test_removing_a_member_withdraws_their_conflicts_and_a_restore_reopens_them(demo, client, app):

@@ -165,7 +165,8 @@ def test_pages_within_byte_budget(demo, client, url):
 def test_board_fragment_within_budget(demo, client):
     login(client, "opslead")
     response = client.get("/tickets/board?severity=P2", headers={**GZIP, **HX})
-    assert response.status_code == 200 and body(client.get("/tickets/board", headers=HX)).lstrip().startswith('<div id="board"')
+    assert response.status_code == 200
+    assert body(client.get("/tickets/board", headers=HX)).lstrip().startswith('<div id="board"')
     assert len(response.data) <= FRAGMENT_BUDGET
 
 

@@ -36,7 +36,8 @@ def test_double_submit_files_one_ticket(demo, client):
     second = post(client, "/tickets/new", data, key="k" * 32)
     assert first.status_code == second.status_code == 303
     assert second.headers.get("Idempotent-Replay") == "true"
-    assert db.session.execute(db.select(db.func.count(Ticket.id)).where(Ticket.title == "重复提交测试")).scalar_one() == 1
+    same = db.select(db.func.count(Ticket.id)).where(Ticket.title == "重复提交测试")
+    assert db.session.execute(same).scalar_one() == 1
 
 
 def test_risk_filter_shows_only_that_colour(demo, client):

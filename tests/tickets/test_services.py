@@ -122,7 +122,8 @@ def test_severity_change_recomputes_from_creation_and_keeps_paused_time(make_tic
 
 
 def test_business_hours_policy_for_p3(make_ticket):
-    # P3 is on business hours: filed Friday 2026-03-06 17:00 local, first response due Monday 09:00 (30 min on Friday, 30 on Monday).
+    # P3 is on business hours: filed Friday 2026-03-06 17:00 local, first response due Monday 09:00
+    # (30 min on Friday, 30 on Monday).
     from datetime import datetime
 
     from app.blueprints.tickets.services import create_ticket

@@ -62,7 +62,8 @@ def test_move_out_of_a_member_applies_at_once_with_history_audit_and_outbox(demo
     move = _move()
     assert move.state == "applied" and move.kind == "out" and move.place == "浙江省杭州市西湖区"
     history = db.session.execute(db.select(Residence).where(Residence.person_id == person.id)).scalar_one()
-    assert history.person_id == person.id and history.status_after == "迁出" and history.approved_by == user("community").id
+    assert history.person_id == person.id and history.status_after == "迁出"
+    assert history.approved_by == user("community").id
     assert count(AuditLog, AuditLog.action == "move.create", AuditLog.object_id == str(move.id)) == 1
     assert count(AuditLog, AuditLog.action == "person.update", AuditLog.object_id == str(person.id)) == 1
     event = db.session.execute(db.select(OutboxEvent).where(OutboxEvent.event_type == "move.applied",
@@ -256,7 +257,8 @@ def test_split_household(demo, client):
     assert ok.status_code == 303, body(ok)
     assert _heads("QH00100100199") == ["张荣"] and len(members("QH00100100199")) == 2
     assert _heads("QH00100100107") == ["张鑫"] and len(members("QH00100100107")) == 3
-    assert count(Residence, Residence.kind == "split") == 2 and count(AuditLog, AuditLog.action == "household.create") == 1
+    assert count(Residence, Residence.kind == "split") == 2
+    assert count(AuditLog, AuditLog.action == "household.create") == 1
 
 
 def test_moves_of_another_area_answer_404(demo, client):

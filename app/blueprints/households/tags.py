@@ -5,7 +5,8 @@ from app.security import audit
 from app.validation import Invalid
 
 DEFAULT_TAGS = {
-    "household": ("脱贫户", "监测户", "低保户", "特困供养户", "厕所改造已完成", "厕所改造未完成", "独居老人户", "军属户"),
+    "household": ("脱贫户", "监测户", "低保户", "特困供养户", "厕所改造已完成", "厕所改造未完成", "独居老人户",
+                  "军属户"),
     "person": ("残疾人", "退役军人", "80岁以上", "留守儿童", "留守老人", "重点关注", "党员"),
 }
 

@@ -88,7 +88,8 @@ def person_move(person_id: int, kind: str):
     if form.validate_on_submit():
         try:
             move = action(_user(), person, form.data)
-            flash(f"{person.name}：{move.kind_label}{'已提交，等待接收地处理' if move.state == 'pending' else '已办理'}",
+            outcome = "已提交，等待接收地处理" if move.state == "pending" else "已办理"
+            flash(f"{person.name}：{move.kind_label}{outcome}",
                   "success")
             return redirect(url_for("households.show", household_id=household.id, _anchor="section-moves"), 303)
         except Invalid as exc:

@@ -232,7 +232,8 @@ def import_rows(source_key: str, batch_id: int, rows_iter, on_reject, on_progres
         key = (values["number"], values["record_key"])
         if key in seen:
             counts["rejected"] += 1
-            on_reject(number, f"与第 {seen[key]} 行重复（同一身份证号{'和记录' if values['record_key'] else ''}）", cells)
+            same = "同一身份证号和记录" if values["record_key"] else "同一身份证号"
+            on_reject(number, f"与第 {seen[key]} 行重复（{same}）", cells)
             continue
         seen[key] = number
         chunk[key] = values

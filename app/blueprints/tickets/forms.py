@@ -66,7 +66,8 @@ class DecisionForm(PortalForm):
     """A supervisor's decision on an extension request."""
 
     decision = SelectField("审批结果", choices=[("approve", "批准"), ("other", "批准（调整时长）"), ("deny", "驳回")])
-    hours = DecimalField("批准时长（小时）", places=1, validators=[Optional(), NumberRange(0.1, 720, "时长应为 0.1–720 小时")])
+    hours = DecimalField("批准时长（小时）", places=1,
+                         validators=[Optional(), NumberRange(0.1, 720, "时长应为 0.1–720 小时")])
     note = TextAreaField("意见", validators=[Optional(), Length(max=2000)])
 
 
