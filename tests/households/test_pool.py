@@ -217,7 +217,8 @@ def test_removing_a_member_withdraws_their_conflicts_and_a_restore_reopens_them(
     conflict = db.session.get(Conflict, cid)
     assert conflict.state == "withdrawn" and "重复登记" in conflict.note
     assert f'id="conflict-{cid}"' not in body(client.get("/pool/conflicts"))
-    assert f'id="conflict-{cid}"' in body(client.get("/pool/conflicts?state=withdrawn"))
+    withdrawn = body(client.get("/pool/conflicts?state=withdrawn"))
+    assert f'id="conflict-{cid}"' in withdrawn and "成员已移除：重复登记" in withdrawn
 
     assert post(client, f"/households/recycle/persons/{pid}").status_code == 303
     county = db.session.execute(db.select(User).where(User.username == "county")).scalar_one()

@@ -40,7 +40,7 @@ def household_context(household, user) -> dict:
     head_form.person_id.choices = [(p.id, p.name) for p in current if not p.is_head and p.residence_status == "在册"]
     head_form.old_head_relation.choices = [(r, r) for r in RELATIONS[1:]]
     return {"household": household, "members": current, "former": former, "facts": source_facts(current),
-            "conflicts": conflicts,
-            "path": [r.name for r in ancestors(household.region)], "sections": sections_for(household, user),
+            "conflicts": conflicts, "path": [r.name for r in ancestors(household.region)],
+            "sections": sections_for(household, user),
             "head_form": head_form, "reason_form": ReasonForm(), "can_edit": user.can(ARCHIVE_EDIT),
             "can_reveal": user.can(PII_REVEAL)}

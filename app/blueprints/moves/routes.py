@@ -89,8 +89,7 @@ def person_move(person_id: int, kind: str):
         try:
             move = action(_user(), person, form.data)
             outcome = "已提交，等待接收地处理" if move.state == "pending" else "已办理"
-            flash(f"{person.name}：{move.kind_label}{outcome}",
-                  "success")
+            flash(f"{person.name}：{move.kind_label}{outcome}", "success")
             return redirect(url_for("households.show", household_id=household.id, _anchor="section-moves"), 303)
         except Invalid as exc:
             general = exc.attach(form)

@@ -37,13 +37,11 @@ def withdraw_for(person_ids: list[int], note: str) -> int:
     """Take the open conflicts of removed people off the queue (a restore and the next cross-check reopen them)."""
     if not person_ids:
         return 0
-    conflicts = db.session.execute(db.select(Conflict).where(Conflict.person_id.in_(person_ids),
-                                                             Conflict.state == "open")).scalars()
-    count = 0
+    conflicts = list(db.session.execute(db.select(Conflict).where(Conflict.person_id.in_(person_ids),
+                                                                  Conflict.state == "open")).scalars())
     for conflict in conflicts:
         conflict.state, conflict.note = "withdrawn", note[:255]
-        count += 1
-    return count
+    return len(conflicts)
 
 
 def get_conflict_or_404(user, conflict_id: int) -> Conflict:
