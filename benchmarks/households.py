@@ -49,15 +49,13 @@ def main() -> None:
     from app.extensions import db
     from app.models.household import Household
     from app.models.person import Person
-    from app.models.region import Region
     from app.models.user import User
     from app.security.passwords import hash_password
     from benchmarks.scale_county import ensure_scale_county
 
     app = create_app()
     with app.app_context():
-        ensure_scale_county(args.households)
-        county = db.session.execute(db.select(Region).where(Region.code == "330128")).scalar_one()
+        county = ensure_scale_county(args.households)
         user = db.session.execute(db.select(User).where(User.username == "bench_county")).scalar_one_or_none()
         if user is None:
             db.session.add(User(username="bench_county", display_name="基准测试", role="county_admin",

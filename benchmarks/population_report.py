@@ -15,7 +15,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -23,17 +22,15 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import timed  # noqa: E402  (needs the project on the path)
+
 OUT = Path(tempfile.mkdtemp(prefix="portal-population-"))
 
 
 def _measure(func, repeat: int) -> tuple[float, float]:
     """Median seconds over `repeat` runs (after one warm-up), then peak MiB of one traced run."""
     func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
+    times = timed(func, repeat)
     tracemalloc.start()
     func()
     peak = tracemalloc.get_traced_memory()[1]
@@ -112,8 +109,7 @@ def main() -> None:
     print("| what | scope | portal s | raw s | ratio | portal peak MiB | raw peak MiB |")
     print("|---|---|---:|---:|---:|---:|---:|")
     with app.app_context():
-        ensure_scale_county(args.households)
-        county = db.session.execute(db.select(Region).where(Region.code == "330128")).scalar_one()
+        county = ensure_scale_county(args.households)
         town = db.session.execute(db.select(Region).where(Region.parent_id == county.id)
                                   .order_by(Region.code)).scalars().first()
         period = Period.parse(local_today().strftime("%Y-%m"))

@@ -10,14 +10,17 @@ from fixtures.generate import generate_households, generate_regions_and_users
 from fixtures.loader import load_demo
 
 
-def ensure_scale_county(households: int) -> None:
-    """Migrate, load the demo county once, and top the scale county up to `households` (inside an app context)."""
+SCALE_COUNTY = "330128"
+
+
+def ensure_scale_county(households: int) -> Region:
+    """Migrate, load the demo county once, top the scale county up to `households`; returns the county region."""
     upgrade()
     if db.session.execute(db.select(Region.id).limit(1)).first() is None:
         load_demo()
     generate_regions_and_users(towns=10, communities=10, grids=5)
     have = db.session.execute(db.select(db.func.count(Household.id)).where(
-        Household.number.startswith("G330128"))).scalar()
+        Household.number.startswith("G" + SCALE_COUNTY))).scalar()
     if have < households:
         started = time.perf_counter()
         made = generate_households(households - have, progress=lambda m: print(
@@ -26,3 +29,4 @@ def ensure_scale_county(households: int) -> None:
     if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load: statistics + visibility
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
+    return db.session.execute(db.select(Region).where(Region.code == SCALE_COUNTY)).scalar_one()

@@ -11,8 +11,6 @@ MOVE_OUT, MOVE_IN, TRANSFER, SPLIT, DEATH = "out", "in", "transfer", "split", "d
 MOVE_KINDS = {MOVE_OUT: "迁出", MOVE_IN: "迁入", TRANSFER: "县内迁移", SPLIT: "分户", DEATH: "死亡注销"}
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
 MOVE_STATES = {PENDING: "待接收", APPLIED: "已生效", REJECTED: "已拒绝"}
-# Person.residence_status while a cross-area move waits for the receiving area.
-IN_TRANSIT = "迁移中"
 
 _PENDING = text("state = 'pending'")
 

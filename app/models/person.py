@@ -9,7 +9,12 @@ from app.extensions import db
 
 RELATIONS = ("户主", "配偶", "子女", "父母", "祖父母", "孙子女", "兄弟姐妹", "儿媳", "女婿", "其他")
 RESIDENCE_STATUSES = ("在册", "迁出", "死亡", "注销")
-LEFT = frozenset(("迁出", "死亡", "注销"))  # no longer living in the household
+REGISTERED = "在册"
+# Person.residence_status while a cross-area move waits for the receiving area.
+IN_TRANSIT = "迁移中"
+# Members who still live in the household (a person waiting for a cross-area move stays where they were);
+# the other states (迁出, 死亡, 注销) stay on the archive as former members.
+PRESENT = (REGISTERED, IN_TRANSIT)
 RESIDENCE_TYPES = ("户籍人口", "常住人口", "流动人口", "人户分离")
 EDUCATIONS = ("", "学龄前", "小学", "初中", "高中/中专", "大专", "本科", "研究生", "不识字")
 POLITICAL = ("", "群众", "中共党员", "中共预备党员", "共青团员", "民主党派")

@@ -17,9 +17,8 @@ from app.validation import Invalid
 
 TEXT_FIELDS = ("name", "gender", "ethnicity", "relation", "residence_status", "residence_type", "education",
                "occupation", "political_status", "marital_status")
-CHOICES = {"ethnicity": ETHNIC_GROUPS, "relation": RELATIONS, "residence_status": RESIDENCE_STATUSES,
-           "residence_type": RESIDENCE_TYPES, "education": EDUCATIONS, "political_status": POLITICAL,
-           "marital_status": MARITAL, "gender": ("男", "女")}
+CHOICES = {"ethnicity": ETHNIC_GROUPS, "relation": RELATIONS, "residence_type": RESIDENCE_TYPES,
+           "education": EDUCATIONS, "political_status": POLITICAL, "marital_status": MARITAL, "gender": ("男", "女")}
 
 
 def _where(person: Person, user) -> str:
@@ -49,9 +48,9 @@ def validated_person(values: dict, *, user=None, person: Person | None = None) -
         values["residence_status"] = values.get("residence_status") or person.residence_status
         if values["residence_status"] != person.residence_status:
             errors["residence_status"] = "人员状态须通过“迁入迁出”办理（迁出、死亡注销、迁入），不能在此直接修改"
+    elif values.get("residence_status") not in RESIDENCE_STATUSES:
+        errors["residence_status"] = "请从列表中选择"
     for field, allowed in CHOICES.items():
-        if field == "residence_status" and person is not None:
-            continue
         if (values.get(field) or "") not in allowed:
             errors[field] = "请从列表中选择"
     birth = values.get("birth_date")
@@ -99,7 +98,7 @@ def _provenance(id_hash: str, values: dict, errors: dict) -> dict:
         entry = {"source": fact.source, "date": fact.date}
         if mine != fact.value:
             if not reason:
-                errors[field if field in CHOICES or field in ("name", "birth_date") else "tags"] = (
+                errors[field if field in CHOICES or field in ("name", "birth_date", "residence_status") else "tags"] = (
                     f"与{fact.source_label}数据（{fact.value}）不一致；如确需修改，请填写修改原因")
                 errors["override_reason"] = "修改来源数据的字段须填写原因"
                 continue

@@ -4,7 +4,7 @@ from app.blueprints.households.queries import ancestors, members_of
 from app.blueprints.households.sections import sections_for
 from app.blueprints.pool.sources import SOURCES, source_label
 from app.extensions import db
-from app.models.person import LEFT, RELATIONS
+from app.models.person import PRESENT, REGISTERED, RELATIONS
 from app.models.source import Conflict, SourceRecord
 from app.security.permissions import ARCHIVE_EDIT, PII_REVEAL
 
@@ -30,14 +30,15 @@ def household_context(household, user) -> dict:
     """Template context of 一户一档."""
     people = members_of(household)
     # Members who moved out, died or were cancelled stay on the archive (nothing is deleted) but apart.
-    current = [p for p in people if p.residence_status not in LEFT]
-    former = [p for p in people if p.residence_status in LEFT]
+    current = [p for p in people if p.residence_status in PRESENT]
+    former = [p for p in people if p.residence_status not in PRESENT]
     conflicts = list(db.session.execute(
         db.select(Conflict).where(Conflict.household_id == household.id, Conflict.state == "open")
         .order_by(Conflict.created_at)).scalars())
     head_form = ChangeHeadForm()
     # Only a registered (在册) member can head the household: not one who moved out, died or is in transit.
-    head_form.person_id.choices = [(p.id, p.name) for p in current if not p.is_head and p.residence_status == "在册"]
+    head_form.person_id.choices = [(p.id, p.name) for p in current
+                                   if not p.is_head and p.residence_status == REGISTERED]
     head_form.old_head_relation.choices = [(r, r) for r in RELATIONS[1:]]
     return {"household": household, "members": current, "former": former, "facts": source_facts(current),
             "conflicts": conflicts, "path": [r.name for r in ancestors(household.region)],

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_
 
 from app.extensions import db
 from app.models.household import Household
-from app.models.person import LEFT, Person
+from app.models.person import PRESENT, Person
 from app.models.region import GRID, Region
 from app.models.source import Conflict
 from app.pagination import Page
@@ -137,7 +137,7 @@ def rows_for(households: list[Household]) -> list[Row]:
         stmt = db.select(Person.household_id, Person.name, Person.id_number_enc, Person.is_head,
                          Person.residence_status).where(Person.household_id.in_(ids), Person.deleted_at.is_(None))
         for household_id, name, enc, is_head, status in db.session.execute(stmt):
-            if status not in LEFT:
+            if status in PRESENT:
                 counts[household_id] = counts.get(household_id, 0) + 1
             if is_head:
                 heads[household_id] = (name, enc)

@@ -2,14 +2,10 @@
 from app.clock import utcnow
 from app.extensions import db
 from app.models.household import Household
-from app.models.move import IN_TRANSIT, Move, Residence
-from app.models.person import Person
+from app.models.move import Move, Residence
+from app.models.person import IN_TRANSIT, PRESENT, REGISTERED, Person
 from app.security import audit
 from app.validation import Invalid
-
-REGISTERED = "在册"
-# Members who still live in the household (a person waiting for a cross-area move stays where they were).
-PRESENT = (REGISTERED, IN_TRANSIT)
 
 
 def present_members(household_id: int) -> list[Person]:

@@ -13,9 +13,8 @@ from app.blueprints.moves import rules
 from app.clock import local_today, utcnow
 from app.extensions import db
 from app.models.household import HOUSEHOLD_KINDS, Household
-from app.models.move import (APPLIED, DEATH, IN_TRANSIT, MOVE_IN, MOVE_OUT, PENDING, REJECTED, SPLIT, TRANSFER,
-                             Move)
-from app.models.person import RELATIONS, Person
+from app.models.move import APPLIED, DEATH, MOVE_IN, MOVE_OUT, PENDING, REJECTED, SPLIT, TRANSFER, Move
+from app.models.person import IN_TRANSIT, PRESENT, REGISTERED, RELATIONS, Person
 from app.models.region import COMMUNITY, GRID, Region
 from app.models.source import SourceRecord
 from app.security import audit, pii
@@ -165,7 +164,7 @@ def move_in(user, household: Household, values: dict) -> Move:
         raise Invalid({"relation": "该户已有户主；请选择与户主的关系"})
     known = db.session.execute(db.select(Person).where(Person.id_number_hash == pii.blind_index(number),
                                                        Person.deleted_at.is_(None))).scalar_one_or_none()
-    if known is not None and known.residence_status in rules.PRESENT:
+    if known is not None and known.residence_status in PRESENT:
         raise Invalid({"id_number": "该身份证号的人员仍在册，请办理县内迁移"})
     if known is not None and known.residence_status == "死亡":
         raise Invalid({"id_number": "该身份证号的人员已死亡注销，不能迁入"})
@@ -176,7 +175,7 @@ def move_in(user, household: Household, values: dict) -> Move:
         move = _new_move(user, MOVE_IN, APPLIED, known, **move_fields)
         before = audit.snapshot(known, PERSON_AUDIT)
         rules.relocate(known, household, relation)
-        known.residence_status = rules.REGISTERED
+        known.residence_status = REGISTERED
         db.session.flush()
         audit.record("person.update", known, changes=audit.changed(before, known), detail="迁入（恢复在册）")
         person = known
@@ -271,7 +270,7 @@ def _apply_transfer(user, move: Move, person: Person, source: Household, destina
     if was_head:
         rules.hand_over_head(person, new_head)
     rules.relocate(person, destination, relation)
-    person.residence_status = rules.REGISTERED
+    person.residence_status = REGISTERED
     db.session.flush()
     audit.record("person.update", person, changes=audit.changed(before, person), detail="县内迁移")
     source.updated_at = utcnow()
@@ -303,7 +302,7 @@ def accept(user, move: Move, values: dict) -> Move:
     source = db.session.get(Household, move.from_household_id)
     new_head = db.session.get(Person, move.new_head_id) if move.new_head_id else None
     if person.is_head and (new_head is None or new_head.household_id != source.id
-                           or new_head.residence_status != rules.REGISTERED):
+                           or new_head.residence_status != REGISTERED):
         new_head = rules.successor(source.id, {person.id}, None, field="")
     if values.get("new_household"):
         destination = new_household(user, values, area)
@@ -325,7 +324,7 @@ def reject(user, move: Move, reason: str) -> Move:
     _claim(user, move, REJECTED, reason)
     audit.record("move.reject", move, changes={"state": [PENDING, REJECTED]}, detail=reason)
     person = db.session.get(Person, move.person_id)
-    _change_person(person, "迁移被拒绝，恢复在册", residence_status=rules.REGISTERED)
+    _change_person(person, "迁移被拒绝，恢复在册", residence_status=REGISTERED)
     rules.history(move, person, from_id=move.from_household_id, to_id=move.from_household_id, status="在册",
                   approver_id=user.id)
     outbox.emit(MOVE_REJECTED, move, region_id=move.from_region_id, payload={

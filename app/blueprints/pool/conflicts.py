@@ -33,15 +33,11 @@ def queue(user, state: str, text: str, region_id: int | None, page: int, size: i
     return paginate(stmt.order_by(Conflict.created_at.desc(), Conflict.id.desc()), page, size, scalars=False)
 
 
-def withdraw_for(person_ids: list[int], note: str) -> int:
+def withdraw_for(person_ids: list[int], note: str) -> None:
     """Take the open conflicts of removed people off the queue (a restore and the next cross-check reopen them)."""
-    if not person_ids:
-        return 0
-    conflicts = list(db.session.execute(db.select(Conflict).where(Conflict.person_id.in_(person_ids),
-                                                                  Conflict.state == "open")).scalars())
-    for conflict in conflicts:
+    stmt = db.select(Conflict).where(Conflict.person_id.in_(person_ids), Conflict.state == "open")
+    for conflict in db.session.execute(stmt).scalars():
         conflict.state, conflict.note = "withdrawn", note[:255]
-    return len(conflicts)
 
 
 def get_conflict_or_404(user, conflict_id: int) -> Conflict:
