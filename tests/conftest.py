@@ -3,20 +3,39 @@ import os
 import re
 import shutil
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
 from app.config import TestConfig, normalize_database_url
 from app.extensions import db
+from tests.frozen import FROZEN_AT
 from workers.queues import redis_connection, reset_connections
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+# The whole run travels to one fixed China time (a Wednesday, office hours) before anything is built, so no
+# result depends on when the suite runs; the clock ticks on from there. A test that needs another moment takes
+# the `frozen_clock` fixture and moves it (`frozen_clock.move_to(...)`, `frozen_clock.shift(...)`).
+@pytest.fixture(scope="session", autouse=True)
+def _travel_to_frozen_time():
+    """Start every session at FROZEN_AT."""
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield
+
+
+@pytest.fixture
+def frozen_clock():
+    """A traveller the test may move; time returns to the session's timeline afterwards."""
+    with time_machine.travel(datetime.now(UTC), tick=True) as traveller:
+        yield traveller
 
 
 def _reachable(url: str, default_port: int) -> str | None:

@@ -21,10 +21,11 @@ from app.models.region import Region
 from app.validation import Invalid
 from fixtures.idnumbers import make_id_number
 from tests.conftest import body, login, post
+from tests.frozen import FROZEN_TODAY
 from tests.visits.helpers import count, household, members, user
 from workers.queues import drain
 
-TODAY = local_today().isoformat()
+TODAY = FROZEN_TODAY.isoformat()
 
 
 def _person(name: str) -> Person:
