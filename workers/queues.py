@@ -98,5 +98,6 @@ def run_worker(app, queues=(), *, burst: bool = False, with_scheduler: bool = Tr
         start_thread(app)  # periodic jobs; a Redis key keeps several workers from doubling them
     conn = redis_connection(app)
     names = queues or QUEUE_NAMES
-    return Worker([Queue(name, connection=conn) for name in names], connection=conn).work(
+    return Worker([Queue(name, connection=conn) for name in names], connection=conn,
+                  job_monitoring_interval=app.config["JOB_HEARTBEAT_SECONDS"]).work(
         burst=burst, with_scheduler=with_scheduler, logging_level="INFO")

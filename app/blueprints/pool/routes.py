@@ -94,7 +94,7 @@ def resolve(conflict_id: int):
 def crosscheck():
     """Start the cross-check of the user's area."""
     try:
-        job = start_job(cross_check, kind="pool.cross_check", title="多元校核", owner=_user(),
+        job = start_job(cross_check, idempotent=True, kind="pool.cross_check", title="多元校核", owner=_user(),
                         args=(_user().id, _user().region_id))
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")

@@ -52,7 +52,7 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
     db.session.flush()
     audit.record("pool.upload", batch, detail=f"{SOURCES[source_key].label} {batch.filename} ({len(data)} 字节)")
     job = start_job(import_source_file, kind="pool.import", title=f"导入{SOURCES[source_key].label}数据",
-                    owner=user, params={"batch_id": batch.id}, args=(batch.id,))
+                    owner=user, params={"batch_id": batch.id}, args=(batch.id,), idempotent=True)
     batch.job_id = job.id
     db.session.commit()
     return batch, True
