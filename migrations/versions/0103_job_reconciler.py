@@ -26,6 +26,10 @@ def upgrade():
         batch_op.add_column(sa.Column('idempotent', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('requeues', sa.Integer(), server_default=sa.text('0'), nullable=False))
 
+    # A batch whose job failed was never imported: it no longer blocks its file.
+    op.execute(sa.text(
+        "UPDATE import_batch SET state = 'failed', error = '导入未完成' WHERE state <> 'done' AND state <> 'failed' "
+        "AND job_id IN (SELECT id FROM job WHERE state = 'failed')"))
     # Earlier duplicates of one file (two uploads at once) step aside for the newest live batch.
     op.execute(sa.text(
         "UPDATE import_batch SET state = 'failed', error = '重复的导入批次' WHERE state <> 'failed' AND id NOT IN "
