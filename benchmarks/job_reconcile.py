@@ -64,8 +64,8 @@ def _one_run(app, client, redis_url: str, worker, scenario: str, owner_id: int):
     if worker is None or worker.poll() is not None:
         worker = _worker(app, redis_url)
     with app.app_context():
-        job = start_job("benchmarks.job_reconcile.held_job", kind="bench.held", title="长任务", owner=db.session.get(User, owner_id),
-                        args=(str(hold),))
+        job = start_job("benchmarks.job_reconcile.held_job", kind="bench.held", title="长任务",
+                        owner=db.session.get(User, owner_id), args=(str(hold),))
         job_id = job.id
     horse = _horse_pid(app, job_id)
     started = time.monotonic()
