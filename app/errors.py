@@ -3,6 +3,8 @@ import logging
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -76,6 +78,15 @@ def init_app(app) -> None:
             return server_error(error)
         log.warning("write conflict on %s %s", request.method, request.path)
         return render_error(503, "该记录刚被他人修改，本次提交未保存。请刷新页面查看最新状态后再提交。")
+
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def redis_down(error):
+        # Rate limits and queue reads need Redis; the circuit breaker makes this answer immediate while it is down.
+        log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
+        db.session.rollback()
+        response, code = render_error(503, "任务队列暂不可用（Redis 无响应），本次操作未完成，请稍后重试。")
+        return response, code, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def server_error(error):

@@ -30,14 +30,19 @@ def held_job(ctx, hold_file: str):
     return {"message": "完成"}
 
 
+_started: list[subprocess.Popen] = []
+
+
 def _worker(app, redis_url: str) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url,
                PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), PORTAL_FILES_DIR=str(app.config["FILES_DIR"]),
                SECRET_KEY=app.config["SECRET_KEY"], PORTAL_PII_KEY=app.config["PII_KEY"],
                PORTAL_JOB_HEARTBEAT_SECONDS=str(app.config["JOB_HEARTBEAT_SECONDS"]))
     env.pop("TEST_REDIS_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "workers", "--without-scheduler"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "workers", "--without-scheduler"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _started.append(process)
+    return process
 
 
 def _horse_pid(app, job_id: str) -> int:
@@ -116,8 +121,10 @@ def main(runs: int = 3) -> None:
             rows.append([scenario, runs, f"{min(samples):.1f}", f"{sum(samples) / runs:.1f}", f"{max(samples):.1f}"])
     finally:
         stop.set()
-        if worker is not None and worker.poll() is None:
-            worker.kill()
+        for process in _started:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
     print(f"{dialect(app)}; Redis {redis_url}; heartbeat {app.config['JOB_HEARTBEAT_SECONDS']} s, reconciler every "
           f"{app.config['RECONCILE_SECONDS']} s, scheduler tick 5 s")
     print_table(["kill -9 on", "runs", "min s", "mean s", "max s"], rows)
