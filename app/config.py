@@ -121,6 +121,9 @@ class Config:
         self.JOB_TIMEOUT = int(os.environ.get("PORTAL_JOB_TIMEOUT", 600))
         self.JOB_RESULT_TTL = 24 * 3600
         self.JOB_FAILURE_TTL = 7 * 24 * 3600
+        # A forking worker beats for its running job this often; the reconciler calls three missed beats a death.
+        self.JOB_HEARTBEAT_SECONDS = int(os.environ.get("PORTAL_JOB_HEARTBEAT_SECONDS", 10))
+        self.RECONCILE_SECONDS = int(os.environ.get("PORTAL_RECONCILE_SECONDS", 15))
         self.TESTING = False
 
 

@@ -3,10 +3,13 @@ import logging
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.outage import database_unreachable, unavailable_response
 from app.security import audit
 from app.web import wants_fragment
 
@@ -31,7 +34,22 @@ def render_error(code: int, detail: str | None = None):
     """The error page (or fragment) for an HTTP status."""
     title, message = MESSAGES.get(code, MESSAGES[500])
     template = "errors/_error.html" if wants_fragment() else "errors/error.html"
-    return render_template(template, code=code, title=title, message=detail or message), code
+    try:
+        return render_template(template, code=code, title=title, message=detail or message), code
+    except Exception as exc:  # the page's header loads the user: with the database gone, answer 503 instead
+        if database_unreachable(exc):
+            return unavailable_response()
+        raise
+
+
+def _record_refusal(action: str, detail: str) -> None:
+    """Audit a refused request; a database outage must not turn the refusal into a crash."""
+    try:
+        audit.record_now(action, detail=detail, outcome="refused")
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        log.warning("not audited (database unreachable): %s %s", action, detail)
 
 
 def init_app(app) -> None:
@@ -39,19 +57,20 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        audit.record_now("security.csrf_rejected", detail=f"{request.method} {request.path}: {error.description}",
-                         outcome="refused")
+        _record_refusal("security.csrf_rejected", f"{request.method} {request.path}: {error.description}")
         return render_error(400, "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交。")
 
     @app.errorhandler(HTTPException)
     def http_error(error):
         detail = error.description if _is_chinese(error.description) else None
         if error.code == 403:
-            audit.record_now("security.forbidden", detail=f"{request.method} {request.path}", outcome="refused")
+            _record_refusal("security.forbidden", f"{request.method} {request.path}")
         return render_error(error.code or 500, detail)
 
     @app.errorhandler(OperationalError)
     def write_conflict(error):
+        if database_unreachable(error):
+            return unavailable_response()
         # The embedded SQLite refuses a write whose snapshot another request has just changed; nothing was saved
         # and the idempotency key is released, so the user can simply look again and resubmit.
         db.session.rollback()
@@ -60,8 +79,19 @@ def init_app(app) -> None:
         log.warning("write conflict on %s %s", request.method, request.path)
         return render_error(503, "该记录刚被他人修改，本次提交未保存。请刷新页面查看最新状态后再提交。")
 
+    @app.errorhandler(RedisConnectionError)
+    @app.errorhandler(RedisTimeoutError)
+    def redis_down(error):
+        # Rate limits and queue reads need Redis; the circuit breaker makes this answer immediate while it is down.
+        log.warning("redis unavailable on %s %s: %s", request.method, request.path, error)
+        db.session.rollback()
+        response, code = render_error(503, "任务队列暂不可用（Redis 无响应），本次操作未完成，请稍后重试。")
+        return response, code, {"Retry-After": "30"}
+
     @app.errorhandler(Exception)
     def server_error(error):
+        if database_unreachable(error):  # e.g. raised while loading the user, or wrapped by another error
+            return unavailable_response()
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)

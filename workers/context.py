@@ -78,6 +78,10 @@ def _settle(job_id: str, *, state: str, error: str | None = None, result: dict |
         row.message = result.get("message", row.message)[:255]
     if state == DONE:
         row.progress = 100
+    else:
+        from app.blueprints.jobs.services import run_failure_hooks
+
+        run_failure_hooks(row)
     db.session.commit()
 
 

@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 from flask import render_template
+from sqlalchemy.exc import IntegrityError
 
 # Imported at module level so a forking worker loads WeasyPrint once and every work horse inherits it.
 from app.blueprints.credit.pdf import CJK_FONT, qr_svg, render_pdf
@@ -92,6 +93,8 @@ def import_credit_records(ctx, user_id: int, source: str):
             skipped += outcome == "skipped"
         except Invalid as exc:
             rejects.append((number, importer.flatten(exc), row))
+        except IntegrityError:  # a simultaneous import of the same file stored this record first
+            skipped += 1
         if number % 200 == 0:
             db.session.commit()
             ctx.progress(min(95, number // 50), f"已处理 {number - 1} 行")

@@ -20,6 +20,8 @@ def import_source_file(ctx, batch_id: int):
     from app.blueprints.pool.sources import SOURCES
 
     batch = db.session.get(ImportBatch, batch_id)
+    batch.state, batch.error = "running", None
+    db.session.commit()
     rejects_path = ctx.result_file("rejected-rows.xlsx")
     workbook = xlsxwriter.Workbook(str(rejects_path), {"constant_memory": True, "strings_to_formulas": False,
                                                        "strings_to_urls": False})

@@ -40,7 +40,7 @@ def monthly_reports() -> int:
     period = Period.previous(local_today())
     pairs = monthly_targets(period)
     for key, region_id in pairs:
-        start_job(generate_report, kind=f"report:{key}", title=f"定时报表 {key} {period}", owner=None,
+        start_job(generate_report, idempotent=True, kind=f"report:{key}", title=f"定时报表 {key} {period}", owner=None,
                   queue="reports", params={"report": key, "region_id": region_id, "period": str(period)},
                   args=(key, region_id, str(period), None, True))
     return len(pairs)

@@ -34,9 +34,15 @@ def register(periodic: Periodic) -> None:
 
 
 def tick(app) -> list[str]:
-    """Enqueue every periodic job whose interval has passed; safe to call from many processes at once."""
+    """Enqueue every periodic job whose interval has passed, and settle stuck job rows; safe from many processes."""
     conn = redis_connection(app)
     started = []
+    # Inline, not as a job: the reconciler must work when no worker is left to run jobs.
+    if conn.set("portal:periodic:reconcile", "1", nx=True, ex=app.config["RECONCILE_SECONDS"]):
+        from workers.reconcile import reconcile
+
+        reconcile(app)
+        started.append("reconcile")
     for periodic in PERIODIC:
         # SET NX EX: only the first scheduler in each interval wins, however many run.
         if conn.set(f"portal:periodic:{periodic.name}", "1", nx=True, ex=periodic.seconds):

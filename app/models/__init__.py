@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from app.models.audit import AuditLog
 from app.models.calendar import CalendarOverride
+from app.models.counter import Counter
 from app.models.credit import (
     CreditRecord,
     CreditRecordVersion,
@@ -42,6 +43,7 @@ __all__ = [
     "AuditLog",
     "CalendarOverride",
     "Conflict",
+    "Counter",
     "CreditRecord",
     "CreditRecordVersion",
     "CreditReport",

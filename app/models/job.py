@@ -1,7 +1,7 @@
 """Background job rows, keyed by the RQ job id."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -28,6 +28,13 @@ class Job(db.Model):
     result_path: Mapped[str | None] = mapped_column(String(255))
     result_name: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
+    # What to enqueue again on a retry, so a job lost with Redis can still be re-run from its row.
+    func: Mapped[str | None] = mapped_column(String(255))
+    args: Mapped[list | None] = mapped_column(JSON)
+    timeout: Mapped[int | None]
+    # Safe to run twice (upserts, file exports): a job lost before it started is re-queued by itself.
+    idempotent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    requeues: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -36,6 +43,11 @@ class Job(db.Model):
     def state_label(self) -> str:
         """Chinese name of the state."""
         return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def can_retry(self) -> bool:
+        """A failed job whose function and arguments are known can be started again."""
+        return self.state == FAILED and bool(self.func)
 
     @property
     def is_running(self) -> bool:

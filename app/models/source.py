@@ -1,17 +1,26 @@
 """The data resource pool (数据资源池): department source records, import batches, conflicts, field mapping."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import db
 
 
+_LIVE = text("state <> 'failed'")
+
+
 class ImportBatch(db.Model):
     """One uploaded source file and what its import did."""
 
     __tablename__ = "import_batch"
+    # One live batch per file and source: two simultaneous uploads of one file make one batch; a failed batch
+    # steps aside so the file can be imported again.
+    __table_args__ = (
+        Index("uq_import_batch_active_file", "source", "content_hash", unique=True,
+              sqlite_where=_LIVE, postgresql_where=_LIVE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(16), index=True)
@@ -21,7 +30,7 @@ class ImportBatch(db.Model):
     stored_path: Mapped[str] = mapped_column(String(512))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     job_id: Mapped[str | None] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | done | failed
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
     total_rows: Mapped[int] = mapped_column(default=0)
     inserted: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)

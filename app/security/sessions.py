@@ -56,7 +56,7 @@ def init_app(app) -> None:
 
     @app.before_request
     def check_session():
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint in ("static", "home.healthz") or not current_user.is_authenticated:
             return None
         now = utcnow().timestamp()
         seen = session.get("seen", now)

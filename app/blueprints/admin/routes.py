@@ -157,7 +157,7 @@ def audit_export():
     form = AuditFilterForm(request.form)
     filters = audit_log.plain_filters(form) if form.validate() else {}
     try:
-        job = start_job(export_audit_log, kind="audit_export", title="导出审计日志", owner=_actor(),
+        job = start_job(export_audit_log, idempotent=True, kind="audit_export", title="导出审计日志", owner=_actor(),
                         queue="reports", params=filters, args=(_actor().id, filters))
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")

@@ -8,7 +8,9 @@ from datetime import timedelta
 from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
 
+from app import sequences
 from app.blueprints.credit import scoring
+from app.blueprints.jobs.services import on_job_failed, on_job_retry
 from app.blueprints.credit.services import mask_name, public_records, subject_code_masked
 from app.blueprints.credit.settings import setting
 from app.clock import to_local, utcnow
@@ -16,7 +18,6 @@ from app.extensions import db
 from app.models import credit as C
 from app.security import audit
 from app.security.scoping import scope
-from workers.queues import redis_connection
 from app.validation import Invalid
 
 SECTIONS = (
@@ -37,17 +38,14 @@ def _day_max_sequence(prefix: str) -> int:
 
 
 def _next_number(issued, resync: bool = False) -> str:
-    """Date + five-digit sequence of the day (China time), e.g. 2026112200017, from an atomic Redis counter
-    shared by every web process; the counter starts from (or is re-synced to) the highest stored number."""
+    """Date + five-digit sequence of the day (China time), e.g. 2026112200017, from a database counter that is
+    atomic across every web process; it starts from (or is re-synced to) the highest stored number."""
     prefix = to_local(issued).strftime("%Y%m%d")
-    conn = redis_connection(current_app)
-    key = f"portal:credit:report-seq:{prefix}"
-    if resync or not conn.exists(key):
-        stored = _day_max_sequence(prefix)
-        current = int(conn.get(key) or 0)
-        if stored > current:
-            conn.set(key, stored, ex=3 * 24 * 3600)
-    return f"{prefix}{int(conn.incr(key)):05d}"
+    name = f"credit-report:{prefix}"
+    if resync:
+        sequences.raise_to(name, _day_max_sequence(prefix))
+        return f"{prefix}{sequences.next_value(name):05d}"
+    return f"{prefix}{sequences.next_value(name, start_after=_day_max_sequence(prefix)):05d}"
 
 
 def create_report(subject: C.CreditSubject, *, channel: str, requester=None, device=None) -> C.CreditReport:
@@ -57,7 +55,7 @@ def create_report(subject: C.CreditSubject, *, channel: str, requester=None, dev
         subject, public_records(subject.id), scoring.repaired_count(subject.id), model.config
     )
     issued = utcnow()
-    for attempt in range(5):  # a clash means the counter was lost (e.g. Redis flushed): re-sync and retry
+    for attempt in range(5):  # a clash means numbers were stored past the counter: re-sync and retry
         report = C.CreditReport(
             number=_next_number(issued, resync=attempt > 0),
             subject_id=subject.id,
@@ -90,6 +88,21 @@ def create_report(subject: C.CreditSubject, *, channel: str, requester=None, dev
     )
     db.session.commit()
     return report
+
+
+@on_job_failed("credit_report")
+def _not_rendered(job) -> None:
+    """A render job that failed (crash, lost queue, Redis down at enqueue) leaves its report failed, not pending."""
+    report = db.session.get(C.CreditReport, (job.params or {}).get("report") or 0)
+    if report is not None and report.state == C.REPORT_PENDING:
+        report.state = C.REPORT_FAILED
+
+
+@on_job_retry("credit_report")
+def _render_again(job) -> None:
+    report = db.session.get(C.CreditReport, (job.params or {}).get("report") or 0)
+    if report is not None and report.state == C.REPORT_FAILED:
+        report.state = C.REPORT_PENDING
 
 
 def report_data(report: C.CreditReport, verify_url: str) -> dict:

@@ -331,7 +331,7 @@ def report_new(subject_id: int):
     try:
         job = start_job(
             render_credit_report,
-            kind="credit_report",
+            idempotent=True, kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=_me(),
             queue="reports",
@@ -522,7 +522,7 @@ def import_page():
             )
             job = start_job(
                 import_credit_records,
-                kind="credit_import",
+                idempotent=True, kind="credit_import",
                 title="导入信用记录",
                 owner=_me(),
                 args=(_me().id, str(path)),

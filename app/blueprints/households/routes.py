@@ -241,7 +241,7 @@ def export():
     """Export the filtered list (households and members) to XLSX in the background."""
     filters = queries.parse_filters(request.form)
     try:
-        job = start_job(export_households, kind="households.export", title="户档导出", owner=_user(),
+        job = start_job(export_households, idempotent=True, kind="households.export", title="户档导出", owner=_user(),
                         queue="reports", params=filters.args(), args=(_user().id, filters.__dict__))
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")

@@ -225,7 +225,7 @@ def print_report():
     try:
         job = start_job(
             render_credit_report,
-            kind="credit_report",
+            idempotent=True, kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=actor,
             queue="reports",

@@ -10,8 +10,11 @@ from app.web import attempt, render
 @requires(JOBS_MONITOR)
 def index():
     """Workers, queue depths and failed jobs; the panel refreshes itself every 10 seconds."""
-    return render("monitor/index.html", "monitor/_panel.html", workers=services.workers(),
-                  queues=services.queues(), failed=services.failed_jobs())
+    try:
+        state = {"workers": services.workers(), "queues": services.queues(), "failed": services.failed_jobs()}
+    except services.QUEUE_ERRORS:  # Redis down or hung: say so, and keep refreshing until it is back
+        state = {"workers": [], "queues": [], "failed": [], "queue_down": True}
+    return render("monitor/index.html", "monitor/_panel.html", **state)
 
 
 @bp.route("/failed/<job_id>/<action>", methods=["POST"])

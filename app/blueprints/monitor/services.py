@@ -1,8 +1,10 @@
 """What the RQ registries say about workers, queues and failed jobs, and the retry/cancel actions."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
@@ -13,7 +15,9 @@ from app.extensions import db
 from app.models.job import FAILED, QUEUED, Job
 from app.security import audit
 from app.validation import Invalid
-from workers.queues import QUEUE_NAMES, get_queue, redis_connection
+from workers.queues import QUEUE_NAMES, WORKER_TTL_SECONDS, get_queue, redis_connection
+
+QUEUE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 STATE_LABELS = {"idle": "空闲", "busy": "执行中", "started": "启动中", "suspended": "已暂停"}
 FAILED_LIMIT = 50
@@ -28,10 +32,11 @@ class WorkerInfo:
     state: str
     current_job: str | None
     last_heartbeat: datetime | None
+    online: bool = True
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return STATE_LABELS.get(self.state, self.state) if self.online else "失联（无心跳）"
 
 
 @dataclass
@@ -61,11 +66,18 @@ class FailedJob:
 def workers() -> list[WorkerInfo]:
     """Workers registered on this Redis (the embedded thread included)."""
     conn = redis_connection(current_app)
+    seconds, _ = conn.time()
+    # Liveness comes from the heartbeat, not from being registered: a killed worker stays registered for minutes.
+    silent_after = datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None) - timedelta(seconds=2 * WORKER_TTL_SECONDS)
     result = []
     for worker in Worker.all(connection=conn):
         heartbeat = worker.last_heartbeat.replace(tzinfo=None) if worker.last_heartbeat else None
-        result.append(WorkerInfo(name=worker.name, queues=worker.queue_names(), state=str(worker.get_state()),
-                                 current_job=worker.get_current_job_id(), last_heartbeat=heartbeat))
+        state = str(worker.get_state())
+        # The embedded worker runs a job in its own thread without beats; the job reconciler watches busy ones.
+        fresh = heartbeat is not None and heartbeat >= silent_after
+        result.append(WorkerInfo(name=worker.name, queues=worker.queue_names(), state=state,
+                                 current_job=worker.get_current_job_id(), last_heartbeat=heartbeat,
+                                 online=fresh or state == "busy"))
     return sorted(result, key=lambda w: w.name)
 
 

@@ -3,19 +3,19 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_login import current_user
 
 from app.blueprints.households.queries import grid_choices
-from app.blueprints.jobs.services import QueueUnavailable, start_job
+from app.blueprints.jobs.services import QUEUE_DOWN_MESSAGE, QueueUnavailable, retry_job, start_job
 from app.blueprints.pool import bp, mapping, services
 from app.blueprints.pool import conflicts as conflict_services
 from app.blueprints.pool.forms import ResolveForm, UploadForm
 from app.blueprints.pool.importer import sample_csv
 from app.blueprints.pool.sources import FILLABLE, SOURCES, field_sources
-from app.models.job import Job
+from app.clock import to_local
 from app.extensions import db
+from app.models.job import Job
 from app.security import permissions as P
 from app.security.permissions import requires
 from app.validation import Invalid
 from app.web import page_args, render
-from workers.pool import cross_check
 
 
 def _user():
@@ -31,8 +31,11 @@ def imports():
     if request.method == "POST" and form.validate():
         try:
             batch, started = services.start_import(_user(), form.source.data, request.files.get("file"))
-            if not started:
-                flash(f"该文件已于 {batch.created_at:%Y-%m-%d %H:%M} 导入过（批次 {batch.id}），未重复处理", "info")
+            if not started and batch.state == "done":
+                flash(f"该文件已于 {to_local(batch.created_at):%Y-%m-%d %H:%M} 导入过（批次 {batch.id}），未重复处理",
+                      "info")
+            elif not started:
+                flash(f"该文件正在导入（批次 {batch.id}），未重复处理，请稍候查看结果", "info")
             return redirect(url_for("pool.batch", batch_id=batch.id), 303)
         except (Invalid, QueueUnavailable) as exc:
             general = exc.attach(form) if isinstance(exc, Invalid) else ["任务队列暂不可用，请稍后重试"]
@@ -58,6 +61,26 @@ def batch(batch_id: int):
     row = services.get_batch_or_404(_user(), batch_id)
     job = db.session.get(Job, row.job_id) if row.job_id else None
     return render("pool/batch.html", "pool/_batch.html", batch=row, job=job, source=SOURCES[row.source])
+
+
+@bp.post("/batches/<int:batch_id>/retry")
+@requires(P.POOL_IMPORT)
+def batch_retry(batch_id: int):
+    """Run a failed import again (a crashed or lost job); the batch component shows it running."""
+    row = services.get_batch_or_404(_user(), batch_id)
+    job = db.session.get(Job, row.job_id) if row.job_id else None
+    if job is None or job.owner_id != _user().id:
+        abort(404)
+    error = None
+    try:
+        retry_job(job, _user())
+    except Invalid as exc:
+        error = str(exc)
+    except QueueUnavailable:
+        error = QUEUE_DOWN_MESSAGE
+    db.session.refresh(row)
+    return render("pool/batch.html", "pool/_batch.html", batch=row, job=job, source=SOURCES[row.source],
+                  retry_error=error, status=422 if error else 200)
 
 
 @bp.route("/conflicts")
@@ -94,8 +117,8 @@ def resolve(conflict_id: int):
 def crosscheck():
     """Start the cross-check of the user's area."""
     try:
-        job = start_job(cross_check, kind="pool.cross_check", title="多元校核", owner=_user(),
-                        args=(_user().id, _user().region_id))
+        job = start_job("workers.pool.cross_check", kind="pool.cross_check", title="多元校核", owner=_user(),
+                        args=(_user().id, _user().region_id), idempotent=True)
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")
         return redirect(url_for("pool.conflicts"), 303)

@@ -3,24 +3,26 @@ import hashlib
 from pathlib import Path
 
 from flask import abort, current_app
-from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 
-from app.blueprints.jobs.services import start_job
+from app.blueprints.jobs.services import on_job_failed, on_job_retry, start_job
 from app.blueprints.pool.importer import FileRefused, sniff_kind
 from app.blueprints.pool.sources import SOURCES
+from app.clock import utcnow
 from app.extensions import db
 from app.models.job import FAILED, Job
 from app.models.source import ImportBatch
 from app.security import audit
 from app.security.permissions import COUNTY_ADMIN, SYSADMIN
 from app.validation import Invalid
-from workers.pool import import_source_file
+
+IMPORT_KIND = "pool.import"
 
 MAX_FILE_MB = 20  # the request limit (PORTAL_MAX_UPLOAD_MB) refuses bigger bodies first
 
 
 def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
-    """Store the file and start its import; (batch, False) when the same file was already imported."""
+    """Store the file and start its import; (batch, False) when the same file is already imported or importing."""
     if source_key not in SOURCES:
         raise Invalid({"source": "请选择数据来源"})
     if upload is None or not upload.filename:
@@ -35,10 +37,8 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
     except FileRefused as exc:
         raise Invalid({"file": str(exc)}) from None
     digest = hashlib.sha256(data).hexdigest()
-    # A batch whose job crashed (state still queued, job failed) does not block a new attempt.
-    previous = db.session.execute(db.select(ImportBatch).outerjoin(Job, Job.id == ImportBatch.job_id).where(
-        ImportBatch.source == source_key, ImportBatch.content_hash == digest, ImportBatch.state != "failed",
-        or_(Job.state.is_(None), Job.state != FAILED)).order_by(ImportBatch.id.desc())).scalars().first()
+    # Only a finished batch counts as imported; a running one is answered as running; a failed one steps aside.
+    previous = live_batch(source_key, digest)
     if previous is not None:
         return previous, False
     folder = Path(current_app.config["FILES_DIR"]) / "uploads"
@@ -49,13 +49,52 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
                         filename=Path(upload.filename).name[:255], content_hash=digest, stored_path=str(path),
                         uploaded_by=user.id)
     db.session.add(batch)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same file uploaded at the same moment: the unique index let one batch in
+        db.session.rollback()
+        winner = live_batch(source_key, digest)
+        if winner is None:
+            raise
+        return winner, False
     audit.record("pool.upload", batch, detail=f"{SOURCES[source_key].label} {batch.filename} ({len(data)} 字节)")
-    job = start_job(import_source_file, kind="pool.import", title=f"导入{SOURCES[source_key].label}数据",
-                    owner=user, params={"batch_id": batch.id}, args=(batch.id,))
+    job = start_job("workers.pool.import_source_file", kind=IMPORT_KIND,
+                    title=f"导入{SOURCES[source_key].label}数据", owner=user, params={"batch_id": batch.id},
+                    args=(batch.id,), idempotent=True)
     batch.job_id = job.id
     db.session.commit()
     return batch, True
+
+
+def live_batch(source_key: str, digest: str) -> ImportBatch | None:
+    """The batch of this file that is queued, running or done (at most one, by a partial unique index)."""
+    return db.session.execute(db.select(ImportBatch).where(
+        ImportBatch.source == source_key, ImportBatch.content_hash == digest, ImportBatch.state != FAILED)
+    ).scalars().first()
+
+
+def _batch_of(job: Job) -> ImportBatch | None:
+    return db.session.execute(db.select(ImportBatch).where(ImportBatch.job_id == job.id)).scalars().first()
+
+
+@on_job_failed(IMPORT_KIND)
+def _fail_batch(job: Job) -> None:
+    """A failed import job (crash, lost with Redis, timeout) fails its batch, so the file can be imported again."""
+    batch = _batch_of(job)
+    if batch is not None and batch.state != FAILED:
+        batch.state, batch.error, batch.finished_at = FAILED, job.error or "导入未完成", utcnow()
+
+
+@on_job_retry(IMPORT_KIND)
+def _reopen_batch(job: Job) -> None:
+    """Re-running a failed import takes its batch back, unless the file has been uploaded again meanwhile."""
+    batch = _batch_of(job)
+    if batch is None:
+        return
+    newer = live_batch(batch.source, batch.content_hash)
+    if newer is not None and newer.id != batch.id:
+        raise Invalid(f"该文件已重新上传（批次 {newer.id}），请在该批次查看结果")
+    batch.state, batch.error, batch.finished_at = "queued", None, None
 
 
 def batches(user, limit: int = 50) -> list[ImportBatch]:

@@ -26,7 +26,7 @@ def start_report(actor, key: str, region_id: int, period_text: str):
     from workers.reports import generate_report
 
     title = f"{definitions()[key].title} · {region.name} · {period.label}"
-    return start_job(generate_report, kind=f"report:{key}", title=title, owner=actor, queue="reports",
+    return start_job(generate_report, idempotent=True, kind=f"report:{key}", title=title, owner=actor, queue="reports",
                      params={"report": key, "region_id": region.id, "period": str(period)},
                      args=(key, region.id, str(period), actor.id))
 

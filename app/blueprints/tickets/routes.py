@@ -377,7 +377,7 @@ def report():
         return redirect(url_for("tickets.dash"), 303)
     try:
         job = start_job(monthly_report, kind="tickets.monthly", title=f"运维月报 {month}", owner=_actor(),
-                        queue="reports", params={"month": month}, args=(_actor().id, month))
+                        queue="reports", params={"month": month}, args=(_actor().id, month), idempotent=True)
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")
         return redirect(url_for("tickets.dash"), 303)

@@ -96,7 +96,7 @@ def export():
     f = queries.parse_filters(request.form)
     try:
         job = start_job(export_visits, kind="visits.export", title="走访记录导出", owner=_user(), queue="reports",
-                        params=f.args(), args=(_user().id, f.args()))
+                        params=f.args(), args=(_user().id, f.args()), idempotent=True)
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")
         return redirect(url_for("visits.index", **f.args()), 303)
