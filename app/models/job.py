@@ -8,6 +8,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+INPUT_ERROR = "input"
 STATE_LABELS = {QUEUED: "排队中", RUNNING: "进行中", DONE: "已完成", FAILED: "失败"}
 
 
@@ -28,6 +29,8 @@ class Job(db.Model):
     result_path: Mapped[str | None] = mapped_column(String(255))
     result_name: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(Text)
+    # "input" when the user's own file or data caused the failure (they fix it; ops cannot help).
+    error_kind: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -134,4 +134,4 @@ def score_model_form(config: dict, formdata=None):
 class ImportForm(PortalForm):
     """An XLSX workbook of records."""
 
-    file = FileField("XLSX 文件")
+    file = FileField("XLSX 或 CSV 文件")

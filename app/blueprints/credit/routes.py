@@ -511,7 +511,6 @@ def import_page():
     from flask import current_app
 
     from app.blueprints.credit.importer import COLUMNS, check_upload
-    from workers.credit import import_credit_records
 
     form = F.ImportForm()
     general: list[str] = []
@@ -521,7 +520,7 @@ def import_page():
                 request.files.get("file"), Path(current_app.config["FILES_DIR"]) / "credit" / "imports"
             )
             job = start_job(
-                import_credit_records,
+                "workers.credit.import_credit_records",
                 kind="credit_import",
                 title="导入信用记录",
                 owner=_me(),

@@ -6,9 +6,9 @@ from flask import abort, current_app
 from sqlalchemy import or_
 
 from app.blueprints.jobs.services import start_job
-from app.blueprints.pool.importer import FileRefused, sniff_kind
 from app.blueprints.pool.sources import SOURCES
 from app.extensions import db
+from app.imports.reader import FileRejected, sniff_kind
 from app.models.job import FAILED, Job
 from app.models.source import ImportBatch
 from app.security import audit
@@ -32,7 +32,7 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
         raise Invalid({"file": "文件为空"})
     try:
         kind = sniff_kind(data[:8], upload.filename)
-    except FileRefused as exc:
+    except FileRejected as exc:
         raise Invalid({"file": str(exc)}) from None
     digest = hashlib.sha256(data).hexdigest()
     # A batch whose job crashed (state still queued, job failed) does not block a new attempt.
