@@ -12,6 +12,14 @@ from app.validation import Invalid
 
 STALE_MESSAGE = "该记录已被他人修改"
 MAX_LISTED = 10
+# Names for changed fields when the refused form has no field of that name (a button, another panel's form).
+FIELD_LABELS = {
+    "state": "状态", "status": "状态", "severity": "级别", "system_id": "系统", "contract_id": "服务合同",
+    "assignee_id": "处理人", "team": "班组", "fulfilment": "履约状态", "content": "内容", "doc_number": "文号",
+    "decision_date": "决定日期", "pub_end": "公示截止日", "road": "路/街/组", "notes": "备注", "kind": "类型",
+    "findings": "走访情况", "participants": "见面人员", "department": "部门", "paused": "暂停", "cursor": "分发位置",
+    "name": "姓名", "phone": "手机号", "residence_status": "人员状态", "tags": "标签", "relation": "与户主关系",
+}
 
 
 class StaleEdit(Invalid):
@@ -30,7 +38,7 @@ class StaleEdit(Invalid):
     @staticmethod
     def describe(entry: dict, labels: dict) -> str:
         """'张三 于 06-17 10:05 修改：道路“甲”→“乙”'."""
-        parts = [f"{labels.get(name, name)}“{_shown(old)}”→“{_shown(new)}”"
+        parts = [f"{labels.get(name) or FIELD_LABELS.get(name, name)}“{_shown(old)}”→“{_shown(new)}”"
                  for name, (old, new) in (entry.get("changes") or {}).items()]
         when = to_local(entry["at"]).strftime("%m-%d %H:%M") if entry.get("at") else ""
         return f"{entry.get('actor') or '他人'} 于 {when} 修改：{'；'.join(parts) or '（未记录字段）'}"

@@ -165,7 +165,8 @@ def record_fulfilment(record_id: int):
     """Change a commitment's fulfilment state (履约中 / 已履约 / 未履约)."""
     record = services.get_record_or_404(_me(), record_id)
     try:
-        services.set_fulfilment(_me(), record, request.form.get("fulfilment", ""))
+        services.set_fulfilment(_me(), record, request.form.get("fulfilment", ""),
+                                version=request.form.get("row_version"))
         flash("履约状态已更新", "success")
     except Invalid as exc:
         flash(str(exc), "error")
@@ -273,6 +274,7 @@ def objection(objection_id: int):
                     outcome=form.outcome.data,
                     answer=form.answer.data,
                     corrected=form.values(),
+                    version=form.row_version.data,
                 )
                 flash("异议已办结，已短信通知申请人", "success")
             return redirect(url_for("credit.objection", objection_id=objection.id), 303)
