@@ -14,7 +14,6 @@ from app.models.source import ImportBatch
 from app.security import audit
 from app.security.permissions import COUNTY_ADMIN, SYSADMIN
 from app.validation import Invalid
-from workers.pool import import_source_file
 
 MAX_FILE_MB = 20  # the request limit (PORTAL_MAX_UPLOAD_MB) refuses bigger bodies first
 
@@ -51,7 +50,7 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
     db.session.add(batch)
     db.session.flush()
     audit.record("pool.upload", batch, detail=f"{SOURCES[source_key].label} {batch.filename} ({len(data)} 字节)")
-    job = start_job(import_source_file, kind="pool.import", title=f"导入{SOURCES[source_key].label}数据",
+    job = start_job("workers.pool.import_source_file", kind="pool.import", title=f"导入{SOURCES[source_key].label}数据",
                     owner=user, params={"batch_id": batch.id}, args=(batch.id,))
     batch.job_id = job.id
     db.session.commit()
