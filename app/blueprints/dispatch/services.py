@@ -198,13 +198,18 @@ def resolve_dead_letter(letter: DeadLetter, requeue: bool) -> None:
     """Send a dead-lettered batch again (it must succeed) or discard it."""
     if letter.resolved_at is not None:
         raise Invalid("该死信已处理")
+    detail = ""
     if requeue:
         try:
-            redeliver(letter)
+            letter.superseded_ids = redeliver(letter)
         except DeliveryFailed as exc:
             raise Invalid(f"重新发送失败：{exc}") from exc
+        if letter.superseded_ids:
+            detail = (f"{len(letter.superseded_ids)} 条事件已有同一对象的更新事件送达，标记为已被替代、未重发："
+                      + "、".join(f"#{i}" for i in letter.superseded_ids))
     letter.resolved_at, letter.resolution = utcnow(), "requeued" if requeue else "discarded"
-    audit.record("dispatch.dead_letter_" + letter.resolution, object_type="dispatch_dead_letter", object_id=letter.id)
+    audit.record("dispatch.dead_letter_" + letter.resolution, object_type="dispatch_dead_letter", object_id=letter.id,
+                 detail=detail)
     db.session.commit()
 
 
