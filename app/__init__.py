@@ -11,7 +11,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config["FILES_DIR"].mkdir(parents=True, exist_ok=True)
 
-    from app import assets, errors, navigation, web
+    from app import assets, errors, navigation, versioning, web
     from app.extensions import compress, csrf, db, htmx, login_manager, migrate
     from app.security import audit_labels, headers, idempotency, pii, sessions
 
@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     web.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
+    versioning.init_app(app)
     _register_blueprints(app)
 
     from app import cli

@@ -111,7 +111,7 @@ def main() -> None:
 def _import(app, count: int) -> None:
     """Import throughput: a CSV of new 户籍 rows, then the same file's rows again (all unchanged)."""
     from app.extensions import db
-    from app.blueprints.pool.importer import import_rows, read_rows
+    from app.blueprints.pool.importer import import_rows, open_source_file
     from app.models.source import ImportBatch
     from fixtures.idnumbers import make_id_number
 
@@ -140,7 +140,7 @@ def _import(app, count: int) -> None:
             db.session.add(batch)
             db.session.flush()
             started = time.perf_counter()
-            counts = import_rows("huji", batch.id, read_rows(path, "csv"), lambda *a: None)
+            counts = import_rows("huji", batch.id, open_source_file("huji", path, path.name), lambda *a: None)
             db.session.commit()
             elapsed = time.perf_counter() - started
             print(f"{label:<34} {counts['total'] / elapsed:9.0f} {elapsed:8.1f}   {counts}")

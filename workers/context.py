@@ -60,7 +60,8 @@ class JobContext:
         return folder / filename
 
 
-def _settle(job_id: str, *, state: str, error: str | None = None, result: dict | None = None) -> None:
+def _settle(job_id: str, *, state: str, error: str | None = None, result: dict | None = None,
+            error_kind: str | None = None) -> None:
     from app.extensions import db
     from app.models.job import DONE, Job
 
@@ -72,6 +73,7 @@ def _settle(job_id: str, *, state: str, error: str | None = None, result: dict |
     row.finished_at = utcnow()
     if error:
         row.error = error[:4000]
+        row.error_kind = error_kind
     if result:
         row.result_path = result.get("path", row.result_path)
         row.result_name = result.get("name", row.result_name)
@@ -91,7 +93,7 @@ def portal_job(func):
     @functools.wraps(func)
     def run(job_id: str, *args, **kwargs):
         from app.extensions import db
-        from app.models.job import DONE, FAILED, RUNNING, Job
+        from app.models.job import DONE, FAILED, INPUT_ERROR, RUNNING, Job
 
         app = job_app()
         with app.app_context():
@@ -101,20 +103,20 @@ def portal_job(func):
                 raise LookupError(f"job row {job_id} missing")
             row.state, row.started_at = RUNNING, utcnow()
             db.session.commit()
-            state, error, result = FAILED, "任务意外中断", None
+            state, error, result, error_kind = FAILED, "任务意外中断", None, None
             try:
                 result = func(JobContext(job_id, app), *args, **kwargs) or {}
                 state, error = DONE, None
                 return result.get("message", "")
             except UserFacingJobError as exc:
-                error = str(exc)
+                error, error_kind = str(exc), INPUT_ERROR
                 raise
             except BaseException as exc:  # timeouts arrive as exceptions too
                 log.error("job %s failed: %s", job_id, traceback.format_exc())
                 error = f"处理出错（{type(exc).__name__}）"
                 raise
             finally:
-                _settle(job_id, state=state, error=error, result=result)
+                _settle(job_id, state=state, error=error, result=result, error_kind=error_kind)
                 db.session.remove()
 
     return run
@@ -129,7 +131,8 @@ def _fresh_pool_after_fork(db) -> None:
 
 
 class UserFacingJobError(Exception):
-    """A failure whose message (in Chinese) is shown to the user as it is."""
+    """A failure the user can fix (their file, their data): the Chinese message is shown as it is, with no
+    advice to call the ops team."""
 
 
 def settle_after_crash(job, connection, type_=None, value=None, traceback_=None):

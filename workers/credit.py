@@ -59,45 +59,36 @@ def render_credit_report(ctx, report_id: int, verify_base: str):
 @portal_job
 def import_credit_records(ctx, user_id: int, source: str):
     """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
-    import openpyxl
     import xlsxwriter
 
     from app.blueprints.credit import importer
+    from app.imports import cells
+    from app.imports.reader import FileRejected
     from app.models.user import User
     from app.security import audit
     from app.validation import Invalid
 
     user = db.session.get(User, user_id)
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception:
-        raise UserFacingJobError("无法读取工作簿，请使用模板另存为 .xlsx") from None
-    rows = book.active.iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, ())]
-    missing = [c for c in importer.COLUMNS if c not in header]
-    if missing:
-        raise UserFacingJobError(f"缺少列：{'、'.join(missing)}")
     created = skipped = 0
     rejects = []
-    for number, row in enumerate(rows, start=2):
-        if number > importer.MAX_ROWS + 1:
-            rejects.append((number, "超过单次导入上限，未处理", row))
-            continue
-        if not any(v not in (None, "") for v in row):
-            continue
-        values = dict(zip(header, row))
-        try:
-            with db.session.begin_nested():
-                outcome = importer.import_row(user, values)
-            created += outcome == "created"
-            skipped += outcome == "skipped"
-        except Invalid as exc:
-            rejects.append((number, importer.flatten(exc), row))
-        except IntegrityError:  # a simultaneous import of the same file stored this record first
-            skipped += 1
-        if number % 200 == 0:
-            db.session.commit()
-            ctx.progress(min(95, number // 50), f"已处理 {number - 1} 行")
+    try:
+        table = importer.open_file(Path(source))
+        for count, (number, row) in enumerate(table.rows, start=1):
+            try:
+                with db.session.begin_nested():
+                    outcome = importer.import_row(user, row)
+                created += outcome == "created"
+                skipped += outcome == "skipped"
+            except Invalid as exc:
+                rejects.append((number, importer.flatten(exc), row))
+            except IntegrityError:  # a simultaneous import of the same file stored this record first
+                skipped += 1
+            if count % 200 == 0:
+                db.session.commit()
+                ctx.progress(min(95, count * 100 // max(1, table.estimated_rows)), f"已处理 {count} 行")
+    except FileRejected as exc:
+        db.session.rollback()
+        raise UserFacingJobError(str(exc)) from None
     audit.record(
         "credit.import",
         object_type="credit_record",
@@ -106,13 +97,12 @@ def import_credit_records(ctx, user_id: int, source: str):
     )
     db.session.commit()
     path = ctx.result_file("rejects.xlsx")
-    out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False})
     sheet = out.add_worksheet("退回行")
-    sheet.write_row(0, 0, ("行号", "原因", *header))
+    sheet.write_row(0, 0, ("行号", "原因", *importer.COLUMNS))
     for index, (number, reason, row) in enumerate(rejects, start=1):
-        sheet.write_row(
-            index, 0, (number, reason, *[v.isoformat() if hasattr(v, "isoformat") else v for v in row])
-        )
+        sheet.write_row(index, 0, (number, reason, *[cells.display(row.get(c)) for c in importer.COLUMNS]))
     out.close()
     return {
         "path": str(path),

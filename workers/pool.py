@@ -16,7 +16,8 @@ MAX_LISTED_REJECTS = 200
 @portal_job
 def import_source_file(ctx, batch_id: int):
     """Validate and upsert every row; rejected rows (with row number and reason) go to an XLSX."""
-    from app.blueprints.pool.importer import FileRefused, estimate_rows, import_rows, read_rows
+    from app.blueprints.pool.importer import import_rows, open_source_file
+    from app.imports.reader import FileRejected
     from app.blueprints.pool.sources import SOURCES
 
     batch = db.session.get(ImportBatch, batch_id)
@@ -42,11 +43,12 @@ def import_source_file(ctx, batch_id: int):
         ctx.progress(percent, f"已处理 {counts['total']} 行，未通过 {counts['rejected']} 行")
 
     batch_rejects: list = []
-    kind = "xlsx" if batch.stored_path.endswith(".xlsx") else "csv"
-    expected = estimate_rows(Path(batch.stored_path), kind)
+    expected = 0
     try:
-        counts = import_rows(batch.source, batch.id, read_rows(Path(batch.stored_path), kind), on_reject, on_progress)
-    except FileRefused as exc:
+        table = open_source_file(batch.source, Path(batch.stored_path), batch.stored_path)
+        expected = table.estimated_rows
+        counts = import_rows(batch.source, batch.id, table, on_reject, on_progress)
+    except FileRejected as exc:
         workbook.close()
         db.session.rollback()
         _finish(batch_id, state="failed", error=str(exc))

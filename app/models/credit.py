@@ -109,6 +109,9 @@ class CreditRecord(db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Edit forms carry this; the ORM refuses an UPDATE whose row changed since it was read (lost updates).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     subject = relationship(CreditSubject, lazy="raise")
 

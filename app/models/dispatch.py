@@ -43,6 +43,8 @@ class DispatchTarget(db.Model):
     next_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by people's changes only (not by the dispatcher's cursor), so an edit form can tell it is stale.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     active_version: Mapped["DispatchTargetVersion | None"] = relationship(
         primaryjoin="foreign(DispatchTarget.active_version_id) == DispatchTargetVersion.id", lazy="joined",
@@ -113,3 +115,5 @@ class DeadLetter(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(16))  # requeued | discarded
+    # Events not sent on requeue because a newer event of the same entity had already been delivered.
+    superseded_ids: Mapped[list | None] = mapped_column(JSON)

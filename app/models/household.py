@@ -49,6 +49,9 @@ class Household(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    # Edit forms carry this; the ORM refuses an UPDATE whose row changed since it was read (lost updates).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     deleted_at: Mapped[datetime | None] = mapped_column(index=True)
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

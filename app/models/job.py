@@ -8,6 +8,7 @@ from app.clock import utcnow
 from app.extensions import db
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+INPUT_ERROR = "input"
 STATE_LABELS = {QUEUED: "排队中", RUNNING: "进行中", DONE: "已完成", FAILED: "失败"}
 
 
@@ -35,6 +36,8 @@ class Job(db.Model):
     # Safe to run twice (upserts, file exports): a job lost before it started is re-queued by itself.
     idempotent: Mapped[bool] = mapped_column(default=False, server_default=false())
     requeues: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # "input" when the user's own file or data caused the failure (they fix it; ops cannot help).
+    error_kind: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -66,6 +66,9 @@ class Person(db.Model):
     provenance: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Edit forms carry this; the ORM refuses an UPDATE whose row changed since it was read (lost updates).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     deleted_at: Mapped[datetime | None] = mapped_column(index=True)
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     delete_reason: Mapped[str] = mapped_column(String(128), default="")

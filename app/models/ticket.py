@@ -100,6 +100,8 @@ class Ticket(db.Model):
     extension_minutes: Mapped[int] = mapped_column(default=0)
     breach_reason: Mapped[str] = mapped_column(Text, default="")
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Forms carry this; the ORM refuses an UPDATE whose row changed since it was read (lost updates).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     system: Mapped[TicketSystem] = relationship(lazy="joined")
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined")
@@ -109,6 +111,7 @@ class Ticket(db.Model):
                                                       back_populates="ticket")
 
     __table_args__ = (Index("ix_ticket_state_assignee", "state", "assignee_id"),)
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class TicketPause(db.Model):

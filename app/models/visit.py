@@ -47,6 +47,9 @@ class Visit(db.Model):
     follow_up_due: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Edit forms carry this; the ORM refuses an UPDATE whose row changed since it was read (lost updates).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     checks: Mapped[list["VisitCheck"]] = relationship(order_by="VisitCheck.id", cascade="all, delete-orphan",

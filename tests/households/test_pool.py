@@ -34,26 +34,27 @@ def test_import_with_rejected_rows_listed_and_downloadable(demo, client, app):
     good, other = fresh_id(11), fresh_id(12, male=False)
     bad_check = good[:-1] + ("0" if good[-1] != "0" else "1")
     content = _csv(f"{good},张三,男,1990-03-04,汉族,地址,", f"{bad_check},李四,男,1990-03-04,汉族,,",
-                   f"{other},=SUM(A1:A2),女,1990/3/4,汉族,<b>x</b>,", f"{fresh_id(13)},王五,男,1990-13-40,汉族,,",
-                   f"{good},张三,男,1990-03-04,汉族,重复,")
+                   f'{other},"=HYPERLINK(""http://x"",""点我"")",女,1990/3/4,汉族,<b>x</b>,',
+                   f"{fresh_id(13)},王五,男,1990-13-40,汉族,,", f"{good},张三,男,1990-03-04,汉族,重复,")
     before = _huji_count()
     login(client, "dept")
     response = _upload(client, content)
     assert response.status_code == 303, body(response)[:1000]
     drain(app)
     batch = db.session.execute(db.select(ImportBatch).order_by(ImportBatch.id.desc())).scalars().first()
-    assert (batch.state, batch.total_rows, batch.inserted, batch.rejected) == ("done", 5, 2, 3)
-    assert [n for n, _ in batch.rejects] == [3, 5, 6]
-    assert "校验位" in batch.rejects[0][1] and "出生日期" in batch.rejects[1][1] and "重复" in batch.rejects[2][1]
-    assert _huji_count() == before + 2
-    formula = db.session.execute(db.select(SourceRecord).where(
-        SourceRecord.batch_id == batch.id, SourceRecord.payload["address"].as_string() == "<b>x</b>"))
-    assert formula.scalar_one().name == "=SUM(A1:A2)"
+    assert (batch.state, batch.total_rows, batch.inserted, batch.rejected) == ("done", 5, 1, 4)
+    assert [n for n, _ in batch.rejects] == [3, 4, 5, 6]
+    reasons = dict(batch.rejects)
+    assert "校验位" in reasons[3] and "出生日期" in reasons[5] and "重复" in reasons[6]
+    assert reasons[4] == "姓名：不能以 = + - @ 开头（会被 Excel 当作公式）"
+    assert _huji_count() == before + 1
+    assert not db.session.execute(db.select(SourceRecord).where(SourceRecord.name.like("=%"))).first()
     page = body(client.get(response.headers["Location"]))
-    assert "校验位" in page and "<b>x</b>" not in page
+    assert "校验位" in page and "会被 Excel 当作公式" in page and "<b>x</b>" not in page
     download = client.get(f"/jobs/{batch.job_id}/download")
     rows = list(openpyxl.load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
-    assert rows[0][:2] == ("行号", "原因") and [r[0] for r in rows[1:]] == [3, 5, 6]
+    assert rows[0][:2] == ("行号", "原因") and [r[0] for r in rows[1:]] == [3, 4, 5, 6]
+    assert rows[2][3].startswith("=HYPERLINK")  # kept as text for the department, never as a formula
 
 
 def test_reimport_same_file_or_same_rows_creates_no_duplicates(demo, client, app):

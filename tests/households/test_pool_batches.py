@@ -18,10 +18,11 @@ from workers.queues import drain, redis_connection
 
 HEADER = "公民身份号码,姓名,性别,出生日期,民族,户籍地址,网格代码\n"
 HX = {"HX-Request": "true"}
+GIVEN = "伟芳娜敏静丽强磊"  # valid names: department files are checked for them
 
 
 def huji_file(*numbers: str) -> bytes:
-    return (HEADER + "".join(f"{n},孙{i},男,1990-03-04,汉族,地址{i},\n" for i, n in enumerate(numbers))).encode()
+    return (HEADER + "".join(f"{n},孙{GIVEN[i]},男,1990-03-04,汉族,地址{i},\n" for i, n in enumerate(numbers))).encode()
 
 
 def upload(client, content: bytes, name="huji.csv"):

@@ -15,6 +15,7 @@ from app.models import credit as C
 from app.security import audit, pii
 from app.security import permissions as P
 from app.validation import Invalid
+from app.versioning import check_version
 from app.workcalendar import calendar_for
 
 # Content signatures: the type is decided by the bytes, never by the file name.
@@ -132,7 +133,7 @@ def forward_objection(user, objection: C.Objection) -> C.Objection:
 
 
 def answer_objection(
-    user, objection: C.Objection, *, outcome: str, answer: str, corrected: dict | None = None
+    user, objection: C.Objection, *, outcome: str, answer: str, corrected: dict | None = None, version=None
 ) -> C.Objection:
     """The department answers: 更正 (old version kept), 撤销 (withdrawn) or 维持 (rejected with reason)."""
     if objection.state != C.FORWARDED:
@@ -140,6 +141,7 @@ def answer_objection(
     record = db.session.get(C.CreditRecord, objection.record_id)
     if user.role == P.DEPARTMENT and record.department != user.department:
         abort(404)
+    check_version(record, version)
     answer = (answer or "").strip()
     if outcome not in C.OBJECTION_OUTCOMES:
         raise Invalid({"outcome": "请选择处理结论"})

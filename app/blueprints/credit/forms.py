@@ -1,7 +1,7 @@
 """Credit forms: subjects, records, objections, repairs, answers, score model, kiosk devices, reports."""
 
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.blueprints.credit.scoring import PARAMETERS
@@ -44,6 +44,7 @@ class RecordForm(PortalForm):
     legal_basis = TextAreaField("依据", validators=[Optional()])
     pub_start = DateField("公示起始日（默认决定日期）", validators=[Optional()])
     pub_end = DateField("公示截止日（默认按类别）", validators=[Optional()])
+    row_version = HiddenField()  # the record version a correction form was rendered from (lost-update check)
 
     def values(self) -> dict:
         """Plain values for the service."""
@@ -134,4 +135,4 @@ def score_model_form(config: dict, formdata=None):
 class ImportForm(PortalForm):
     """An XLSX workbook of records."""
 
-    file = FileField("XLSX 文件")
+    file = FileField("XLSX 或 CSV 文件")

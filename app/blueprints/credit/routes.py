@@ -165,7 +165,8 @@ def record_fulfilment(record_id: int):
     """Change a commitment's fulfilment state (履约中 / 已履约 / 未履约)."""
     record = services.get_record_or_404(_me(), record_id)
     try:
-        services.set_fulfilment(_me(), record, request.form.get("fulfilment", ""))
+        services.set_fulfilment(_me(), record, request.form.get("fulfilment", ""),
+                                version=request.form.get("row_version"))
         flash("履约状态已更新", "success")
     except Invalid as exc:
         flash(str(exc), "error")
@@ -273,6 +274,7 @@ def objection(objection_id: int):
                     outcome=form.outcome.data,
                     answer=form.answer.data,
                     corrected=form.values(),
+                    version=form.row_version.data,
                 )
                 flash("异议已办结，已短信通知申请人", "success")
             return redirect(url_for("credit.objection", objection_id=objection.id), 303)
@@ -511,7 +513,6 @@ def import_page():
     from flask import current_app
 
     from app.blueprints.credit.importer import COLUMNS, check_upload
-    from workers.credit import import_credit_records
 
     form = F.ImportForm()
     general: list[str] = []
@@ -521,7 +522,7 @@ def import_page():
                 request.files.get("file"), Path(current_app.config["FILES_DIR"]) / "credit" / "imports"
             )
             job = start_job(
-                import_credit_records,
+                "workers.credit.import_credit_records",
                 idempotent=True, kind="credit_import",
                 title="导入信用记录",
                 owner=_me(),

@@ -15,6 +15,7 @@ from app.security import audit, pii
 from app.security import permissions as P
 from app.security.scoping import get_scoped_or_404, in_scope, scope
 from app.validation import Invalid
+from app.versioning import check_version
 
 SUBJECT_FIELDS = (
     "kind",
@@ -375,8 +376,9 @@ def record_versions(record_id: int) -> list[C.CreditRecordVersion]:
     return list(db.session.execute(stmt.order_by(C.CreditRecordVersion.version.desc())).scalars())
 
 
-def set_fulfilment(user, record: C.CreditRecord, fulfilment: str) -> C.CreditRecord:
-    """Change a commitment's fulfilment state."""
+def set_fulfilment(user, record: C.CreditRecord, fulfilment: str, *, version=None) -> C.CreditRecord:
+    """Change a commitment's fulfilment state; a page older than the record is refused."""
+    check_version(record, version)
     if record.category != C.PROMISE or fulfilment not in C.FULFILMENTS:
         raise Invalid("只有信用承诺记录可以设置履约状态")
     before = audit.snapshot(record, RECORD_FIELDS)

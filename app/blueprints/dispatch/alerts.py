@@ -1,4 +1,4 @@
-"""Alerts to the admins when a dispatch batch is dead-lettered."""
+"""Alerts to the admins when a receiver stays unavailable or refuses a batch for good."""
 from flask import url_for
 
 from app.blueprints.notifications.services import notify
@@ -14,12 +14,24 @@ def dispatch_admin_ids() -> list[int]:
                 .scalars())
 
 
+def _link(target) -> str:
+    try:
+        return url_for("dispatch.detail", target_id=target.id)
+    except RuntimeError:  # no request context inside a worker
+        return f"/dispatch/{target.id}"
+
+
 def alert_dead_letter(target, letter) -> None:
     """One alert per dead letter, in-app and by SMS where the admin has a phone."""
-    try:
-        link = url_for("dispatch.detail", target_id=target.id)
-    except RuntimeError:  # no request context inside a worker
-        link = f"/dispatch/{target.id}"
-    notify(dispatch_admin_ids(), f"数据分发失败：{target.name}", kind="alert", link=link, sms=True,
-           body=f"批次（{len(letter.event_ids)} 条）连续失败 {letter.attempts} 次，已转入死信列表：{letter.error}",
+    notify(dispatch_admin_ids(), f"数据分发失败：{target.name}", kind="alert", link=_link(target), sms=True,
+           body=f"批次（{len(letter.event_ids)} 条）被接收方拒收，已转入死信列表：{letter.error}。"
+                f"核实后可在分发目标页重新发送或放弃",
            dedupe_key=f"dispatch:dead:{letter.id}")
+
+
+def alert_outage(target) -> None:
+    """One alert per outage (the failure count reaching the target's threshold): delivery waits, nothing is lost."""
+    notify(dispatch_admin_ids(), f"数据分发暂停：{target.name}", kind="alert", link=_link(target), sms=True,
+           body=f"接收方连续 {target.failures} 次不可用（{target.last_error}）。分发位置保持不变，将按退避间隔"
+                f"自动重试，恢复后按顺序补发，不会丢失或转入死信",
+           dedupe_key=f"dispatch:outage:{target.id}:{target.next_attempt_at:%Y%m%d%H%M%S}")

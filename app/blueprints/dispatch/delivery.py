@@ -1,7 +1,13 @@
-"""Delivering outbox events to one target: batches in id order, signed webhooks or CSV files, retries, dead letters."""
+"""Delivering outbox events to one target: batches in id order, signed webhooks or CSV files, retries, dead letters.
+
+A receiver that cannot be reached or answers 5xx pauses the target with backoff; the cursor stays, so nothing is
+skipped however long the outage lasts. Only a batch the receiver refuses for good (4xx) is dead-lettered, and a
+requeued dead letter never delivers an event older than one of the same entity the receiver already has.
+"""
 import csv
 import hashlib
 import hmac
+import http.client
 import io
 import json
 import os
@@ -24,8 +30,15 @@ SIGNATURE_HEADER = "X-Portal-Signature"
 TIMESTAMP_HEADER = "X-Portal-Timestamp"
 
 
+TRANSIENT_4XX = {408, 425, 429}  # "try again later" answers
+
+
 class DeliveryFailed(Exception):
-    """The receiver did not accept the batch."""
+    """The receiver did not accept the batch; `permanent` when it refused it for good (a 4xx answer)."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -55,13 +68,18 @@ def pending_events(target: DispatchTarget, limit: int):
     settle = utcnow() - timedelta(seconds=current_app.config["DISPATCH_SETTLE_SECONDS"])
     stmt = (db.select(OutboxEvent).where(OutboxEvent.id > target.cursor, OutboxEvent.created_at <= settle)
             .order_by(OutboxEvent.id).limit(limit))
+    return list(db.session.execute(_filtered(stmt, version)).scalars())
+
+
+def _filtered(stmt, version):
+    """Limit an outbox query to the version's event types and region subtree."""
     if version.event_types:
         stmt = stmt.where(OutboxEvent.event_type.in_(version.event_types))
     if version.region_id:
         root = db.session.get(Region, version.region_id)
         subtree = db.select(Region.id).where(Region.path.startswith(root.path, autoescape=True))
         stmt = stmt.where(OutboxEvent.region_id.in_(subtree))
-    return list(db.session.execute(stmt).scalars())
+    return stmt
 
 
 def _send_webhook(target: DispatchTarget, records: list[dict]) -> None:
@@ -77,9 +95,12 @@ def _send_webhook(target: DispatchTarget, records: list[dict]) -> None:
             if not 200 <= response.status < 300:
                 raise DeliveryFailed(f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryFailed(f"连接失败：{getattr(exc, 'reason', exc)}") from exc
+        permanent = 400 <= exc.code < 500 and exc.code not in TRANSIENT_4XX
+        raise DeliveryFailed(f"HTTP {exc.code}" + ("（接收方拒收）" if permanent else ""),
+                             permanent=permanent) from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        # Includes a receiver that died after accepting and before answering: it dedupes the retry by event id.
+        raise DeliveryFailed(f"连接失败：{getattr(exc, 'reason', None) or exc!r}") from exc
 
 
 def drop_root() -> Path:
@@ -120,7 +141,7 @@ def backoff_seconds(failures: int) -> float:
 
 
 def run_target(target: DispatchTarget, max_batches: int = 50) -> DispatchRun:
-    """Send batches until caught up, the target fails, or max_batches; one DispatchRun records it all."""
+    """Send batches until caught up, the receiver is unavailable, or max_batches; one DispatchRun records it all."""
     version = target.active_version
     run = DispatchRun(target_id=target.id, version_id=version.id if version else None)
     db.session.add(run)
@@ -130,26 +151,25 @@ def run_target(target: DispatchTarget, max_batches: int = 50) -> DispatchRun:
         events = pending_events(target, version.batch_size)
         if not events:
             break
-        records = [event_record(e, version.field_mapping) for e in events]
+        span = f"批次 {events[0].id}–{events[-1].id}"
         try:
-            deliver(target, records)
-        except Exception as exc:  # any failure counts: retried, then dead-lettered with an alert
-            target.failures += 1
-            target.last_error = str(exc) if isinstance(exc, DeliveryFailed) else f"{type(exc).__name__}: {exc}"
+            deliver(target, [event_record(e, version.field_mapping) for e in events])
+        except Exception as exc:  # noqa: BLE001 (anything unexpected is treated as "try again later")
+            error = str(exc) if isinstance(exc, DeliveryFailed) else f"{type(exc).__name__}: {exc}"
             run.failed += len(events)
-            lines.append(f"{utcnow():%H:%M:%S} 批次 {events[0].id}–{events[-1].id} 失败（第 {target.failures} 次）："
-                         f"{target.last_error}")
-            if target.failures >= version.max_failures:
-                _dead_letter(target, events, target.last_error, run, lines)
-            else:
-                target.next_attempt_at = utcnow() + timedelta(seconds=backoff_seconds(target.failures))
-                run.status, run.error = "failed", target.last_error
+            if isinstance(exc, DeliveryFailed) and exc.permanent:
+                _dead_letter(target, events, error, run, lines)
+                db.session.commit()
+                continue  # later events flow on; this batch waits in the dead-letter list
+            _back_off(target, error, run)
+            lines.append(f"{utcnow():%H:%M:%S} {span} 未送达（连续第 {target.failures} 次）：{error}，"
+                         f"{target.next_attempt_at:%H:%M:%S} 后重试")
             db.session.commit()
             break
         target.cursor = events[-1].id
         target.failures, target.next_attempt_at, target.last_error = 0, None, None
         run.sent += len(events)
-        lines.append(f"{utcnow():%H:%M:%S} 批次 {events[0].id}–{events[-1].id} 已送达 {len(events)} 条")
+        lines.append(f"{utcnow():%H:%M:%S} {span} 已送达 {len(events)} 条")
         db.session.commit()
     if run.status == "running":
         run.status = "ok"
@@ -159,24 +179,72 @@ def run_target(target: DispatchTarget, max_batches: int = 50) -> DispatchRun:
     return run
 
 
+def _back_off(target: DispatchTarget, error: str, run: DispatchRun) -> None:
+    """The receiver is unavailable: keep the cursor, wait longer each time, alert once when it lasts."""
+    from app.blueprints.dispatch.alerts import alert_outage
+
+    target.failures += 1
+    target.last_error = error
+    target.next_attempt_at = utcnow() + timedelta(seconds=backoff_seconds(target.failures))
+    run.status, run.error = "failed", error
+    if target.failures == target.active_version.max_failures:
+        alert_outage(target)
+
+
 def _dead_letter(target, events, error, run, lines) -> None:
     from app.blueprints.dispatch.alerts import alert_dead_letter
 
-    letter = DeadLetter(target_id=target.id, event_ids=[e.id for e in events], error=error,
-                        attempts=target.failures)
+    letter = DeadLetter(target_id=target.id, event_ids=[e.id for e in events], error=error, attempts=1)
     db.session.add(letter)
     db.session.flush()
-    target.cursor = events[-1].id  # later events keep flowing; this batch waits in the dead-letter list
-    target.failures, target.next_attempt_at = 0, None
+    target.cursor = events[-1].id
+    target.failures, target.next_attempt_at, target.last_error = 0, None, None
     run.status, run.error = "dead", error
-    lines.append(f"批次 {events[0].id}–{events[-1].id} 已转入死信列表（#{letter.id}）")
+    lines.append(f"{utcnow():%H:%M:%S} 批次 {events[0].id}–{events[-1].id} 被接收方拒收，已转入死信列表"
+                 f"（#{letter.id}）：{error}")
     alert_dead_letter(target, letter)
 
 
-def redeliver(letter: DeadLetter) -> None:
-    """Send a dead-lettered batch again, as it is now in the outbox; raises DeliveryFailed."""
+def _undelivered_ids(target_id: int, exclude_letter: int) -> set[int]:
+    """Event ids at or below the cursor that the receiver does not have: in open or discarded dead letters, or
+    superseded when their letter was requeued."""
+    ids: set[int] = set()
+    letters = db.session.execute(db.select(DeadLetter).where(DeadLetter.target_id == target_id,
+                                                             DeadLetter.id != exclude_letter)).scalars()
+    for letter in letters:
+        if letter.resolution == "requeued":
+            ids.update(letter.superseded_ids or [])
+        else:
+            ids.update(letter.event_ids)
+    return ids
+
+
+def superseded_events(target: DispatchTarget, letter: DeadLetter, events: list[OutboxEvent]) -> set[int]:
+    """Events of the letter with a newer event of the same entity already delivered to this target."""
+    if not events:
+        return set()
+    keys = {(e.entity_type, e.entity_id) for e in events}
+    stmt = (db.select(OutboxEvent.id, OutboxEvent.entity_type, OutboxEvent.entity_id)
+            .where(OutboxEvent.id > min(e.id for e in events), OutboxEvent.id <= target.cursor,
+                   OutboxEvent.entity_id.in_({k[1] for k in keys})))
+    stmt = _filtered(stmt, target.active_version)
+    undelivered = _undelivered_ids(target.id, letter.id) | set(letter.event_ids)
+    newest: dict[tuple, int] = {}
+    for event_id, entity_type, entity_id in db.session.execute(stmt):
+        key = (entity_type, entity_id)
+        if key in keys and event_id not in undelivered:
+            newest[key] = max(newest.get(key, 0), event_id)
+    return {e.id for e in events if newest.get((e.entity_type, e.entity_id), 0) > e.id}
+
+
+def redeliver(letter: DeadLetter) -> list[int]:
+    """Send a dead-lettered batch again, without the events a newer delivered event supersedes; raises
+    DeliveryFailed. Returns the superseded ids."""
     target = db.session.get(DispatchTarget, letter.target_id)
     events = list(db.session.execute(db.select(OutboxEvent).where(OutboxEvent.id.in_(letter.event_ids))
                                      .order_by(OutboxEvent.id)).scalars())
-    if events:
-        deliver(target, [event_record(e, target.active_version.field_mapping) for e in events])
+    superseded = superseded_events(target, letter, events)
+    fresh = [e for e in events if e.id not in superseded]
+    if fresh:
+        deliver(target, [event_record(e, target.active_version.field_mapping) for e in fresh])
+    return sorted(superseded)

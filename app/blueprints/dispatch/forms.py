@@ -1,5 +1,5 @@
 """Dispatch target form."""
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,6 +22,7 @@ class TargetForm(PortalForm):
                             validators=[Optional(), Length(max=4000)])
     batch_size = IntegerField("每批条数", default=100,
                               validators=[NumberRange(1, 1000, message="每批 1–1000 条")])
-    max_failures = IntegerField("失败几次转死信", default=5,
+    max_failures = IntegerField("连续失败几次告警", default=5,
                                 validators=[NumberRange(1, 20, message="1–20 次")])
     note = StringField("变更说明", validators=[Optional(), Length(max=255)])
+    row_version = HiddenField()  # the target version this form was rendered from (lost-update check)

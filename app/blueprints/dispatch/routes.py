@@ -11,7 +11,6 @@ from app.security.permissions import DISPATCH_MANAGE, requires
 from app.security.scoping import scoped_regions
 from app.validation import Invalid
 from app.web import attempt, render
-from workers.dispatch import dispatch_target
 from workers.queues import get_queue
 
 
@@ -67,13 +66,16 @@ def edit(target_id: int):
     if request.method == "GET" and target.active_version is not None:
         version = target.active_version
         form.process(obj=version, name=target.name, department=target.department, region_id=version.region_id or 0,
-                     mapping="\n".join(f"{k}={v}" for k, v in version.field_mapping.items()), note="")
+                     mapping="\n".join(f"{k}={v}" for k, v in version.field_mapping.items()), note="",
+                     row_version=target.row_version)
+    elif request.method == "GET":
+        form.row_version.data = target.row_version
     del form.name
     general: list[str] = []
     if form.validate_on_submit():
         try:
             version = services.propose_change(current_user, target, department=form.department.data,
-                                              values=_values(form))
+                                              values=_values(form), version=form.row_version.data)
             flash(f"草稿 v{version.number} 已保存，待审核发布", "success")
             return redirect(url_for("dispatch.detail", target_id=target.id), 303)
         except Invalid as exc:
@@ -114,16 +116,16 @@ def decide(version_id: int, action: str):
 def control(target_id: int):
     """Pause, resume, replay from an event, or run now."""
     target = _target(target_id)
-    action = request.form.get("action")
+    action, version = request.form.get("action"), request.form.get("row_version")
     try:
         if action in ("pause", "resume"):
-            services.set_paused(target, action == "pause")
+            services.set_paused(target, action == "pause", version=version)
             flash("已暂停分发" if action == "pause" else "已恢复分发", "success")
         elif action == "replay":
-            services.replay_from(target, request.form.get("event_id", type=int) or 0)
+            services.replay_from(target, request.form.get("event_id", type=int) or 0, version=version)
             flash("将从所选事件起重新分发", "success")
         elif action == "run":
-            get_queue(current_app, "dispatch").enqueue(dispatch_target, target.id)
+            get_queue(current_app, "dispatch").enqueue("workers.dispatch.dispatch_target", target.id)
             flash("已加入分发队列", "success")
         else:
             abort(400)

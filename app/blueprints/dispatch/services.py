@@ -16,6 +16,7 @@ from app.outbox import event_types, known_fields
 from app.security import audit, pii
 from app.security.scoping import in_scope
 from app.validation import Invalid
+from app.versioning import bump, check_version
 
 _OUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 VERSION_FIELDS = ("kind", "url", "folder", "region_id", "event_types", "field_mapping", "batch_size", "max_failures")
@@ -126,9 +127,12 @@ def create_target(actor, *, name: str, department: str, values: dict) -> Dispatc
     return target
 
 
-def propose_change(actor, target: DispatchTarget, *, department: str, values: dict) -> DispatchTargetVersion:
-    """A new draft version of an existing target."""
+def propose_change(actor, target: DispatchTarget, *, department: str, values: dict,
+                   version=None) -> DispatchTargetVersion:
+    """A new draft version of an existing target; a form older than the target is refused."""
+    check_version(target, version)
     fields = validated_version(actor, values)
+    bump(target)
     target.department = department.strip()
     version = _add_version(actor, target, fields)
     base = target.active_version
@@ -151,6 +155,7 @@ def approve(actor, version: DispatchTargetVersion) -> DispatchTargetVersion:
     version.state, version.approved_by_id, version.approved_at = APPROVED, actor.id, utcnow()
     target.active_version_id = version.id
     target.failures, target.next_attempt_at = 0, None
+    bump(target)
     audit.record("dispatch.approve", target, detail=f"v{version.number}",
                  changes={"active_version": [None, version.number]})
     db.session.commit()
@@ -167,19 +172,24 @@ def discard(actor, version: DispatchTargetVersion) -> None:
     db.session.commit()
 
 
-def set_paused(target: DispatchTarget, paused: bool) -> None:
+def set_paused(target: DispatchTarget, paused: bool, *, version=None) -> None:
     """Pause or resume delivery."""
+    check_version(target, version)
+    before = target.paused
     target.paused = paused
-    audit.record("dispatch.pause" if paused else "dispatch.resume", target)
+    bump(target)
+    audit.record("dispatch.pause" if paused else "dispatch.resume", target, changes={"paused": [before, paused]})
     db.session.commit()
 
 
-def replay_from(target: DispatchTarget, event_id: int) -> None:
+def replay_from(target: DispatchTarget, event_id: int, *, version=None) -> None:
     """Send again from a chosen event on (receivers dedupe by event id)."""
+    check_version(target, version)
     if event_id < 1 or db.session.get(OutboxEvent, event_id) is None:
         raise Invalid({"event_id": "没有该编号的事件"})
     before = target.cursor
     target.cursor, target.failures, target.next_attempt_at = event_id - 1, 0, None
+    bump(target)
     audit.record("dispatch.replay", target, changes={"cursor": [before, target.cursor]})
     db.session.commit()
 
@@ -188,13 +198,18 @@ def resolve_dead_letter(letter: DeadLetter, requeue: bool) -> None:
     """Send a dead-lettered batch again (it must succeed) or discard it."""
     if letter.resolved_at is not None:
         raise Invalid("该死信已处理")
+    detail = ""
     if requeue:
         try:
-            redeliver(letter)
+            letter.superseded_ids = redeliver(letter)
         except DeliveryFailed as exc:
             raise Invalid(f"重新发送失败：{exc}") from exc
+        if letter.superseded_ids:
+            detail = (f"{len(letter.superseded_ids)} 条事件已有同一对象的更新事件送达，标记为已被替代、未重发："
+                      + "、".join(f"#{i}" for i in letter.superseded_ids))
     letter.resolved_at, letter.resolution = utcnow(), "requeued" if requeue else "discarded"
-    audit.record("dispatch.dead_letter_" + letter.resolution, object_type="dispatch_dead_letter", object_id=letter.id)
+    audit.record("dispatch.dead_letter_" + letter.resolution, object_type="dispatch_dead_letter", object_id=letter.id,
+                 detail=detail)
     db.session.commit()
 
 

@@ -1,5 +1,5 @@
 """Household and member forms; choices come from the dictionaries and the user's grids."""
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -37,6 +37,7 @@ class HouseholdForm(PortalForm):
     address_extra = StringField("补充地址", validators=[Length(max=128, message="不超过 128 个字符")])
     tags = TagsField("户标签")
     notes = TextAreaField("备注", validators=[Length(max=2000, message="备注不超过 2000 字")])
+    row_version = HiddenField()  # the version this form was rendered from (lost-update check)
 
 
 class NewHouseholdForm(HouseholdForm):
@@ -66,10 +67,11 @@ class PersonForm(PortalForm):
     political_status = SelectField("政治面貌", choices=_pairs(POLITICAL), validate_choice=False)
     marital_status = SelectField("婚姻状况", choices=_pairs(MARITAL), validate_choice=False)
     override_reason = StringField("修改来源数据的原因", validators=[Length(max=128, message="不超过 128 个字符")])
+    row_version = HiddenField()
 
     def values(self) -> dict:
         """The submitted values as the service takes them."""
-        return {name: field.data for name, field in self._fields.items()}
+        return {name: field.data for name, field in self._fields.items() if name != "row_version"}
 
 
 class ReasonForm(PortalForm):

@@ -14,6 +14,7 @@ from app.security import audit, pii
 from app.security.permissions import PII_REVEAL
 from app.security.scoping import in_scope
 from app.validation import Invalid
+from app.versioning import check_version
 
 TEXT_FIELDS = ("name", "gender", "ethnicity", "relation", "residence_status", "residence_type", "education",
                "occupation", "political_status", "marital_status")
@@ -160,8 +161,9 @@ def add_member(user, household: Household, values: dict) -> Person:
     return person
 
 
-def update_member(user, household: Household, person: Person, values: dict) -> Person:
+def update_member(user, household: Household, person: Person, values: dict, *, version=None) -> Person:
     """Edit a member; the head keeps relation 户主, nobody else may take it."""
+    check_version(person, version)
     clean = validated_person(values, user=user, person=person)
     if person.is_head and clean["relation"] != "户主":
         raise Invalid({"relation": "户主的关系须为“户主”；如需更换户主，请使用“变更户主”"})

@@ -96,7 +96,7 @@ def edit(household_id: int):
     if form.validate_on_submit():
         try:
             services.update_household(_user(), household, {k: form[k].data for k in services.HOUSEHOLD_FIELDS
-                                                            if k in form})
+                                                            if k in form}, version=form.row_version.data)
             flash("户档已保存", "success")
             return redirect(url_for("households.show", household_id=household.id), 303)
         except Invalid as exc:
@@ -181,7 +181,7 @@ def member_edit(household_id: int, person_id: int):
             values = form.values()
             if "*" in (values["phone"] or ""):  # left masked: keep the stored number
                 values["phone"] = person.phone
-            members.update_member(_user(), household, person, values)
+            members.update_member(_user(), household, person, values, version=form.row_version.data)
             flash("成员信息已保存", "success")
             return redirect(url_for("households.show", household_id=household.id), 303)
         except Invalid as exc:

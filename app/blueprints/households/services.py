@@ -12,6 +12,7 @@ from app.models.region import GRID, Region
 from app.security import audit
 from app.security.scoping import in_scope
 from app.validation import Invalid
+from app.versioning import check_version
 
 HOUSEHOLD_FIELDS = ("number", "region_id", "kind", "road", "door_no", "building", "unit", "room", "address_extra",
                     "address", "tags", "notes")
@@ -87,8 +88,9 @@ def create_household(user, values: dict, head: dict) -> Household:
     return household
 
 
-def update_household(user, household: Household, values: dict) -> Household:
-    """Change 户号, grid, type, address, tags or notes."""
+def update_household(user, household: Household, values: dict, *, version=None) -> Household:
+    """Change 户号, grid, type, address, tags or notes; a form rendered from an older version is refused."""
+    check_version(household, version)
     values = _clean(values)
     errors = _check(user, household, values)
     if errors:

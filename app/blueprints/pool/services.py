@@ -6,10 +6,10 @@ from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.jobs.services import on_job_failed, on_job_retry, start_job
-from app.blueprints.pool.importer import FileRefused, sniff_kind
 from app.blueprints.pool.sources import SOURCES
 from app.clock import utcnow
 from app.extensions import db
+from app.imports.reader import FileRejected, sniff_kind
 from app.models.job import FAILED, Job
 from app.models.source import ImportBatch
 from app.security import audit
@@ -34,7 +34,7 @@ def start_import(user, source_key: str, upload) -> tuple[ImportBatch, bool]:
         raise Invalid({"file": "文件为空"})
     try:
         kind = sniff_kind(data[:8], upload.filename)
-    except FileRefused as exc:
+    except FileRejected as exc:
         raise Invalid({"file": str(exc)}) from None
     digest = hashlib.sha256(data).hexdigest()
     # Only a finished batch counts as imported; a running one is answered as running; a failed one steps aside.

@@ -170,7 +170,8 @@ def transition(ticket_id: int):
     if form.validate_on_submit():
         try:
             services.transition(_actor(), ticket, form.action.data, comment=form.comment.data or "",
-                                internal=form.internal.data, breach_reason=form.breach_reason.data or "")
+                                internal=form.internal.data, breach_reason=form.breach_reason.data or "",
+                                version=request.form.get("row_version"))
             label = S.TRANSITIONS[form.action.data].label
             if wants_fragment():
                 response = _detail(ticket)
@@ -214,11 +215,12 @@ def assign(ticket_id: int):
     form.assignee_id.choices = _engineer_choices()
     if form.validate_on_submit():
         try:
-            services.assign(_actor(), ticket, form.assignee_id.data, form.team.data or "")
+            services.assign(_actor(), ticket, form.assignee_id.data, form.team.data or "",
+                            version=request.form.get("row_version"))
             flash("已指派", "success")
             return redirect(url_for("tickets.show", ticket_id=ticket.id), 303)
         except Invalid as exc:
-            exc.attach(form)
+            return _detail(ticket, 422, assign=form, general=exc.attach(form))
     return _detail(ticket, 422, assign=form)
 
 
@@ -231,11 +233,12 @@ def change_sla(ticket_id: int):
     form.system_id.choices = _system_choices()
     if form.validate_on_submit():
         try:
-            services.change_sla(_actor(), ticket, severity=form.severity.data, system_id=form.system_id.data)
+            services.change_sla(_actor(), ticket, severity=form.severity.data, system_id=form.system_id.data,
+                                version=request.form.get("row_version"))
             flash("级别/系统已调整，SLA 时限已重算", "success")
             return redirect(url_for("tickets.show", ticket_id=ticket.id), 303)
         except Invalid as exc:
-            exc.attach(form)
+            return _detail(ticket, 422, sla_form=form, general=exc.attach(form))
     return _detail(ticket, 422, sla_form=form)
 
 

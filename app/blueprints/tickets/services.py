@@ -15,6 +15,7 @@ from app.models.user import User
 from app.security import audit
 from app.security import permissions as P
 from app.validation import Invalid
+from app.versioning import check_version
 
 TICKET_FIELDS = ("state", "severity", "system_id", "contract_id", "assignee_id", "team", "responded_at",
                  "resolved_at", "closed_at", "sla_response_minutes", "sla_resolution_minutes", "sla_calendar",
@@ -131,9 +132,10 @@ def create_ticket(actor, *, title: str, description: str, category: str, severit
 
 
 def transition(actor, ticket: Ticket, action: str, *, comment: str = "", internal: bool = False,
-               breach_reason: str = "", now: datetime | None = None) -> Ticket:
-    """Move a ticket through the state machine; refused moves change nothing."""
+               breach_reason: str = "", now: datetime | None = None, version=None) -> Ticket:
+    """Move a ticket through the state machine; refused moves (or a page older than the ticket) change nothing."""
     now = now or utcnow()
+    check_version(ticket, version)
     spec = S.TRANSITIONS.get(action)
     if spec is None:
         raise Invalid("未知的操作")
@@ -235,11 +237,13 @@ def add_comment(actor, ticket: Ticket, text: str, internal: bool = False, now: d
     return event
 
 
-def assign(actor, ticket: Ticket, assignee_id: int | None, team: str = "", now: datetime | None = None) -> Ticket:
+def assign(actor, ticket: Ticket, assignee_id: int | None, team: str = "", now: datetime | None = None,
+           version=None) -> Ticket:
     """Give a ticket to an engineer (supervisors only)."""
     now = now or utcnow()
     if not can_supervise(actor):
         abort(403)
+    check_version(ticket, version)
     if ticket.state in S.FINISHED:
         raise Invalid("已关闭或已取消的工单不能改派")
     engineer = _engineer_or_invalid(assignee_id)
@@ -287,11 +291,13 @@ def bulk_assign(actor, tickets: list[Ticket], assignee_id: int, now: datetime | 
     return moved
 
 
-def change_sla(actor, ticket: Ticket, *, severity: str, system_id: int, now: datetime | None = None) -> Ticket:
+def change_sla(actor, ticket: Ticket, *, severity: str, system_id: int, now: datetime | None = None,
+               version=None) -> Ticket:
     """Change severity or system (and so contract): targets recomputed from creation, recorded pauses kept."""
     now = now or utcnow()
     if not can_work(actor):
         abort(403)
+    check_version(ticket, version)
     if ticket.state in S.FINISHED:
         raise Invalid("已关闭或已取消的工单不能修改级别")
     if severity not in SEVERITIES:

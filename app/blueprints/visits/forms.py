@@ -1,5 +1,6 @@
 """Forms of the visit area."""
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, \
+    TimeField
 from wtforms.validators import Optional
 
 from app.forms import PortalForm
@@ -15,6 +16,7 @@ class VisitForm(PortalForm):
     participants = StringField("见面人员")
     findings = TextAreaField("走访情况")
     follow_up = BooleanField("需要跟进")
+    row_version = HiddenField()  # the version this form was rendered from (lost-update check)
     follow_up_due = DateField("跟进期限", validators=[Optional()])
 
     def checklist(self) -> dict:

@@ -66,7 +66,7 @@ def edit(visit_id: int):
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            services.update_visit(_user(), visit, form.values())
+            services.update_visit(_user(), visit, form.values(), version=form.row_version.data)
             flash("走访记录已保存", "success")
             return redirect(url_for("households.show", household_id=household.id, _anchor="section-visits"), 303)
         except Invalid as exc:

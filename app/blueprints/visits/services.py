@@ -13,6 +13,7 @@ from app.models.visit import (CHECK_ITEMS, CHECK_STATUSES, CHECKLIST_REQUIRED, D
 from app.security import audit
 from app.security.permissions import VISITS_MANAGE
 from app.validation import Invalid
+from app.versioning import check_version
 
 VISIT_RECORDED = outbox.declare("visit.recorded", "household_id", "kind", "visited_at", "follow_up", "follow_up_due",
                           "problems")
@@ -116,10 +117,11 @@ def may_edit(user, visit: Visit) -> bool:
     return visit.visitor_id == user.id and utcnow() - visit.created_at <= EDIT_WINDOW
 
 
-def update_visit(user, visit: Visit, values: dict) -> Visit:
-    """Edit a visit; every change is audited with before and after."""
+def update_visit(user, visit: Visit, values: dict, *, version=None) -> Visit:
+    """Edit a visit; every change is audited with before and after; a form from an older version is refused."""
     if not may_edit(user, visit):
         raise Invalid("超过 24 小时的走访记录（或他人的记录）须由社区及以上管理员修改")
+    check_version(visit, version)
     clean, errors = _clean(values)
     if errors:
         raise Invalid(errors)
@@ -151,7 +153,7 @@ def form_values(visit: Visit) -> dict:
     local = visit.visited_at + CHINA_OFFSET
     values = {"visited_on": local.date(), "visited_time": local.time().replace(second=0, microsecond=0),
               "kind": visit.kind, "participants": visit.participants, "findings": visit.findings,
-              "follow_up": visit.follow_up, "follow_up_due": visit.follow_up_due}
+              "follow_up": visit.follow_up, "follow_up_due": visit.follow_up_due, "row_version": visit.row_version}
     for check in visit.checks:
         index = CHECK_ITEMS.index(check.item) if check.item in CHECK_ITEMS else None
         if index is not None:
