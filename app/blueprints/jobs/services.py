@@ -8,7 +8,7 @@ from rq import Callback
 from app.extensions import db
 from app.models.job import FAILED, Job
 from app.security import audit
-from app.security.permissions import JOBS_MONITOR
+from app.security.permissions import KIOSK
 from workers.context import UserFacingJobError, settle_after_crash
 from workers.queues import get_queue
 
@@ -41,9 +41,10 @@ def start_job(func, *, kind: str, title: str, owner, queue: str = "default", par
 
 
 def visible_job_or_404(job_id: str, user) -> Job:
-    """A job the user owns (monitors see all); others answer 404."""
+    """A job the user started; anyone else (monitors included) gets 404, because results carry personal data."""
     row = db.session.get(Job, job_id)
-    if row is None or (row.owner_id != user.id and not user.can(JOBS_MONITOR)):
+    if row is None or row.owner_id != user.id or user.role == KIOSK:
+        # Kiosk results are served only to the device session that printed them (kiosk.pdf).
         abort(404)
     return row
 
