@@ -1,4 +1,6 @@
-"""Security headers on every response."""
+"""Security headers on every response, and no caching of pages that carry personal data."""
+from flask import request
+from flask_login import current_user
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -7,8 +9,28 @@ CSP = (
 )
 
 
+# Anonymous areas whose pages still show a person (the kiosk citizen, a verified report's holder).
+PRIVATE_BLUEPRINTS = {"kiosk", "verify"}
+# Sent when a session ends: the browser drops its HTTP cache and its storage (htmx's history cache included).
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def private_page() -> bool:
+    """True for every staff page (signed in) and every kiosk or verification page: no cache may keep them."""
+    if request.endpoint == "static":
+        return False
+    return request.blueprint in PRIVATE_BLUEPRINTS or current_user.is_authenticated
+
+
+def clear_site_data(response):
+    """Ask the browser to forget what it holds for the portal (after logout or an idle timeout)."""
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
 def init_app(app) -> None:
-    """Add CSP (no inline script), framing, sniffing and referrer rules."""
+    """Add CSP (no inline script), framing, sniffing and referrer rules; no-store on private pages."""
+    app.add_template_global(private_page)
 
     @app.after_request
     def secure(response):
@@ -16,6 +38,9 @@ def init_app(app) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if private_page() or "Clear-Site-Data" in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("ETag", None)
         if app.config.get("PRODUCTION"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
