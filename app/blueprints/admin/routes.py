@@ -1,5 +1,5 @@
 """Admin pages: users, regions, audit log."""
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from datetime import date
@@ -66,6 +66,8 @@ def user_new():
 def user_edit(user_id: int):
     """Change a user's name, role, region or department."""
     user = services.get_user_or_404(_actor(), user_id)
+    if not services.may_manage(_actor(), user):
+        abort(403)
     form = _user_form(obj=user)
     del form.username
     general: list[str] = []
@@ -96,7 +98,11 @@ def user_enabled(user_id: int):
 def user_reset(user_id: int):
     """Reset a password; shows the new one once."""
     user = services.get_user_or_404(_actor(), user_id)
-    password = services.reset_password(_actor(), user)
+    try:
+        password = services.reset_password(_actor(), user)
+    except Invalid as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"), 303)
     return render("admin/user_password.html", user=user, password=password, created=False)
 
 
