@@ -2,6 +2,8 @@
 from flask import request
 from flask_login import current_user
 
+from app.security.redact import page_path
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -22,6 +24,11 @@ def private_page() -> bool:
     return request.blueprint in PRIVATE_BLUEPRINTS or current_user.is_authenticated
 
 
+def report_source() -> str:
+    """The current page for the 报障 link, with personal query values removed before it enters any URL."""
+    return page_path(request.full_path.rstrip("?"))
+
+
 def clear_site_data(response):
     """Ask the browser to forget what it holds for the portal (after logout or an idle timeout)."""
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
@@ -31,6 +38,7 @@ def clear_site_data(response):
 def init_app(app) -> None:
     """Add CSP (no inline script), framing, sniffing and referrer rules; no-store on private pages."""
     app.add_template_global(private_page)
+    app.add_template_global(report_source)
 
     @app.after_request
     def secure(response):

@@ -5,6 +5,7 @@ from flask_login import current_user
 from datetime import date
 
 from app.blueprints.admin import audit_log, bp, calendar, services
+from app.blueprints.admin import messages as messages_log
 from app.blueprints.admin.forms import AuditFilterForm, CalendarOverrideForm, RegionForm, RenameRegionForm, UserForm
 from app.clock import local_today
 from app.extensions import db
@@ -206,4 +207,12 @@ def messages():
     """Log of SMS and e-mail the portal sent."""
     page, size = page_args(50, 200)
     result = paginate(db.select(OutboundMessage).order_by(OutboundMessage.id.desc()), page, size)
-    return render("admin/messages.html", result=result)
+    return render("admin/messages.html", result=result, can_reveal=current_user.can(P.PII_REVEAL))
+
+
+@bp.route("/messages/<int:message_id>/reveal", methods=["POST"])
+@requires(P.MESSAGES_VIEW)
+def message_reveal(message_id: int):
+    """The original text of a message the log gateway kept sealed (it was the delivery); audited."""
+    text = messages_log.reveal(_actor(), message_id)
+    return render("households/_revealed.html", "households/_revealed.html", value=text)

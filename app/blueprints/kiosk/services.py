@@ -241,6 +241,7 @@ def identify(
         phone,
         f"【青禾县信用】您的自助终端验证码为 {code}，"
         f"{setting('CREDIT_CODE_MINUTES')} 分钟内有效，请勿告诉他人。",
+        secret=code,
     )
     db.session.commit()
     session["kiosk_pending"] = {"device": device.id, "code": otc.id, "phone": pii.mask_phone(phone)}
