@@ -115,5 +115,4 @@ def test_migration_redacts_existing_rows(tmp_path):
         except Exception as exc:  # noqa: BLE001 - the database's own refusal
             db.session.rollback()
             assert "append-only" in str(exc)
-        downgrade(revision="base")
         db.engine.dispose()
