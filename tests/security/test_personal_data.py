@@ -116,3 +116,21 @@ def test_migration_redacts_existing_rows(tmp_path):
             db.session.rollback()
             assert "append-only" in str(exc)
         db.engine.dispose()
+
+
+def test_job_rows_and_notifications_keep_numbers_masked(demo, client):
+    from app.blueprints.notifications.services import notify
+    from app.models.job import Job
+    from app.models.notification import Notification
+    from app.models.user import User
+
+    login(client, "community")
+    response = post(client, "/households/export", {"q": ID})
+    assert response.status_code == 200
+    job = db.session.execute(db.select(Job).order_by(Job.created_at.desc())).scalars().first()
+    assert ID not in str(job.params) and "3301**********1233" in str(job.params)
+    grid = db.session.execute(db.select(User).where(User.username == "grid")).scalar_one()
+    notify([grid.id], f"请核实 {ID} 的住址", body="联系电话 13800001001")
+    db.session.commit()
+    note = db.session.execute(db.select(Notification).order_by(Notification.id.desc())).scalars().first()
+    assert ID not in note.title and "13800001001" not in note.body

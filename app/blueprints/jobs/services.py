@@ -8,6 +8,7 @@ from rq import Callback
 from app.extensions import db
 from app.models.job import FAILED, Job
 from app.security import audit
+from app.security.redact import mask_numbers
 from app.security.permissions import KIOSK
 from workers.context import UserFacingJobError, settle_after_crash
 from workers.queues import get_queue
@@ -21,8 +22,9 @@ def start_job(func, *, kind: str, title: str, owner, queue: str = "default", par
               args: tuple = (), timeout: int | None = None) -> Job:
     """Create the Job row, then enqueue `func(job_id, *args)`; the row exists before any worker sees the job."""
     job_id = uuid.uuid4().hex
-    row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=title, queue=queue,
-              params=params or {})
+    # The row outlives the job and is read by the monitor's queries: search values are kept masked there.
+    row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=mask_numbers(title), queue=queue,
+              params={k: mask_numbers(v) if isinstance(v, str) else v for k, v in (params or {}).items()})
     db.session.add(row)
     audit.record("job.start", row, detail=f"{kind}: {title}")
     db.session.commit()
