@@ -9,7 +9,7 @@ _MISSING = object()
 
 
 def client_address() -> str:
-    """The client address as waitress/the proxy reports it."""
+    """The client's address: waitress's peer, or the one the configured proxy hops report (see proxy.py)."""
     if not has_request_context():
         return ""
     return (request.remote_addr or "")[:64]
