@@ -39,15 +39,14 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        audit.record_now("security.csrf_rejected", detail=f"{request.method} {request.path}: {error.description}",
-                         outcome="refused")
+        audit.record_refusal("security.csrf_rejected", detail=f"{request.method} {request.path}: {error.description}")
         return render_error(400, "页面已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交。")
 
     @app.errorhandler(HTTPException)
     def http_error(error):
         detail = error.description if _is_chinese(error.description) else None
         if error.code == 403:
-            audit.record_now("security.forbidden", detail=f"{request.method} {request.path}", outcome="refused")
+            audit.record_refusal("security.forbidden", detail=f"{request.method} {request.path}")
         return render_error(error.code or 500, detail)
 
     @app.errorhandler(OperationalError)

@@ -44,6 +44,26 @@ def record_now(action: str, **kwargs) -> None:
     db.session.commit()
 
 
+# Refused requests anyone can send (no CSRF token, forbidden pages, unenrolled kiosks) are audited up to this
+# many per client address and minute; past it one row says the rest were dropped, so a scanner cannot flood the log.
+REFUSALS_PER_MINUTE = 30
+
+
+def record_refusal(action: str, **kwargs) -> bool:
+    """Audit a refused request (own transaction) unless its address exceeded the per-minute cap; True if written."""
+    from app.security.ratelimit import count
+
+    address = client_address()
+    seen = count(f"audit-refusal:{address}", 60)
+    if seen <= REFUSALS_PER_MINUTE:
+        record_now(action, outcome="refused", **kwargs)
+        return True
+    if seen == REFUSALS_PER_MINUTE + 1:
+        record_now("security.audit_capped", outcome="refused",
+                   detail=f"{address} 一分钟内被拒绝的请求超过 {REFUSALS_PER_MINUTE} 次，本分钟其余不再逐条记录")
+    return False
+
+
 def snapshot(obj, fields) -> dict:
     """The current values of some fields, to compare after a change."""
     return {name: _plain(getattr(obj, name, None)) for name in fields}

@@ -51,8 +51,8 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     window_start = now - cfg["LOGIN_WINDOW"]
     username = username.strip()[:64]
     if _failures_since(LoginAttempt.address, address, window_start) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        audit.record_now("auth.login_throttled", object_type="user_account", object_id=username,
-                         detail=f"client {address}", outcome="refused")
+        audit.record_refusal("auth.login_throttled", object_type="user_account", object_id=username,
+                             detail=f"client {address}")
         raise TooManyAttempts()
 
     user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
