@@ -91,21 +91,23 @@ def test_migration_redacts_existing_rows(tmp_path):
         downgrade(revision="0005")
         db.session.execute(text(
             "INSERT INTO outbound_message (channel, gateway, recipient, subject, body, status, created_at) "
-            "VALUES ('sms', 'log', '13800001001', '', '【青禾县信用】您的自助终端验证码为 482913，5 分钟内有效', "
+            "VALUES ('sms', 'log', '13900002002', '', '【青禾县信用】您的自助终端验证码为 482913，5 分钟内有效', "
             "'sent', CURRENT_TIMESTAMP)"))
         db.session.execute(text(
             "INSERT INTO request_key (owner, key, endpoint, state, body, created_at) "
-            f"VALUES ('user:1', 'k0000000000000001', 'households.reveal', 'completed', '<span>{ID}</span>', "
+            f"VALUES ('user:1', 'migration-redact-key-1', 'households.reveal', 'completed', '<span>{ID}</span>', "
             "CURRENT_TIMESTAMP)"))
-        db.session.add(AuditLog(action="ticket.create", object_type="ticket", object_id="1",
+        db.session.add(AuditLog(action="ticket.create", object_type="ticket", object_id="migration-1",
                                 changes={"source_page": [None, f"/households/?q={ID}"]}))
         db.session.commit()
         upgrade()
-        message = db.session.execute(text("SELECT recipient, body FROM outbound_message")).one()
-        assert message.recipient == "138****1001" and "482913" not in message.body
-        assert db.session.execute(text("SELECT body FROM request_key")).scalar_one() is None
+        message = db.session.execute(text(
+            "SELECT recipient, body FROM outbound_message WHERE body LIKE '%5 分钟内有效'")).all()[-1]
+        assert message.recipient == "139****2002" and "482913" not in message.body
+        assert db.session.execute(text(
+            "SELECT body FROM request_key WHERE key = 'migration-redact-key-1'")).scalar_one() is None
         db.session.expire_all()
-        row = db.session.execute(db.select(AuditLog).where(AuditLog.action == "ticket.create")).scalar_one()
+        row = db.session.execute(db.select(AuditLog).where(AuditLog.object_id == "migration-1")).scalar_one()
         assert row.changes == {"source_page": [None, "/households/"]}
         # The append-only guard is back.
         try:
