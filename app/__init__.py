@@ -13,7 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     from app import assets, errors, navigation, versioning, web
     from app.extensions import compress, csrf, db, htmx, login_manager, migrate
-    from app.security import audit_labels, headers, idempotency, pii, sessions
+    from app.security import audit_labels, headers, idempotency, pii, proxy, sessions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_migrations_dir()), render_as_batch=True, compare_type=True)
@@ -22,6 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     htmx.init_app(app)
     compress.init_app(app)
 
+    proxy.init_app(app)
     sessions.init_app(app)
     idempotency.init_app(app)
     headers.init_app(app)

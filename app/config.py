@@ -97,6 +97,8 @@ class Config:
         self.LOGIN_WINDOW = timedelta(minutes=15)
         self.LOGIN_LOCK = timedelta(minutes=15)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("PORTAL_LOGIN_MAX_PER_ADDRESS", 20))
+        # Reverse proxies in front of waitress whose X-Forwarded-For/-Proto are believed (0: none, headers ignored).
+        self.PROXY_HOPS = int(os.environ.get("PORTAL_PROXY_HOPS", 0))
 
         self.SMS_GATEWAY = os.environ.get("PORTAL_SMS_GATEWAY", "log")
         self.SMTP_HOST = os.environ.get("PORTAL_SMTP_HOST") or None

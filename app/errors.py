@@ -5,6 +5,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -45,9 +46,9 @@ def render_error(code: int, detail: str | None = None):
 def _record_refusal(action: str, detail: str) -> None:
     """Audit a refused request; a database outage must not turn the refusal into a crash."""
     try:
-        audit.record_now(action, detail=detail, outcome="refused")
+        audit.record_refusal(action, detail=detail)
     except Exception as exc:
-        if not database_unreachable(exc):
+        if not (database_unreachable(exc) or isinstance(exc, RedisError)):
             raise
         log.warning("not audited (database unreachable): %s %s", action, detail)
 

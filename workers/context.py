@@ -7,6 +7,7 @@ import traceback
 from pathlib import Path
 
 from app.clock import utcnow
+from app.security.redact import mask_numbers
 
 log = logging.getLogger(__name__)
 _registered = threading.local()
@@ -109,10 +110,11 @@ def portal_job(func):
                 state, error = DONE, None
                 return result.get("message", "")
             except UserFacingJobError as exc:
-                error, error_kind = str(exc), INPUT_ERROR
+                error, error_kind = mask_numbers(str(exc)), INPUT_ERROR
                 raise
             except BaseException as exc:  # timeouts arrive as exceptions too
-                log.error("job %s failed: %s", job_id, traceback.format_exc())
+                # Exception texts may quote a row of a department file: the log gets its numbers masked.
+                log.error("job %s failed: %s", job_id, mask_numbers(traceback.format_exc()))
                 error = f"处理出错（{type(exc).__name__}）"
                 raise
             finally:

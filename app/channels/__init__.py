@@ -27,9 +27,11 @@ def email_gateway() -> Gateway:
     return _load("smtp" if current_app.config.get("SMTP_HOST") else "log", "email")
 
 
-def send_sms(phone: str, text: str) -> bool:
-    """Send one SMS; True when the gateway accepted it. Never raises: failures are logged."""
-    return sms_gateway().send(phone, "", text)
+def send_sms(phone: str, text: str, *, secret: str | None = None) -> bool:
+    """Send one SMS; True when the gateway accepted it. Never raises: failures are logged.
+
+    `secret` is a one-time code inside the text: it reaches the phone but never the message log."""
+    return sms_gateway().send(phone, "", text, secret=secret)
 
 
 def send_email(address: str, subject: str, text: str) -> bool:

@@ -31,16 +31,21 @@ class Notification(db.Model):
 
 
 class OutboundMessage(db.Model):
-    """Every SMS or e-mail the portal sent (or tried to), whatever the gateway."""
+    """Every SMS or e-mail the portal sent (or tried to), whatever the gateway.
+
+    Phones are stored masked with a blind index, one-time codes never in clear: the log is read by admins."""
 
     __tablename__ = "outbound_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # sms | email
     gateway: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(255))  # 138****5678 for SMS
+    recipient_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     subject: Mapped[str] = mapped_column(String(255), default="")
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # one-time codes replaced by ******
+    # The log gateway's row is the delivery itself: the full message, encrypted, for a reveal with pii.reveal.
+    sealed: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | failed
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

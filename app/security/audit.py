@@ -9,7 +9,7 @@ _MISSING = object()
 
 
 def client_address() -> str:
-    """The client address as waitress/the proxy reports it."""
+    """The client's address: waitress's peer, or the one the configured proxy hops report (see proxy.py)."""
     if not has_request_context():
         return ""
     return (request.remote_addr or "")[:64]
@@ -42,6 +42,26 @@ def record_now(action: str, **kwargs) -> None:
     db.session.rollback()
     record(action, **kwargs)
     db.session.commit()
+
+
+# Refused requests anyone can send (no CSRF token, forbidden pages, unenrolled kiosks) are audited up to this
+# many per client address and minute; past it one row says the rest were dropped, so a scanner cannot flood the log.
+REFUSALS_PER_MINUTE = 30
+
+
+def record_refusal(action: str, **kwargs) -> bool:
+    """Audit a refused request (own transaction) unless its address exceeded the per-minute cap; True if written."""
+    from app.security.ratelimit import count
+
+    address = client_address()
+    seen = count(f"audit-refusal:{address}", 60)
+    if seen <= REFUSALS_PER_MINUTE:
+        record_now(action, outcome="refused", **kwargs)
+        return True
+    if seen == REFUSALS_PER_MINUTE + 1:
+        record_now("security.audit_capped", outcome="refused",
+                   detail=f"{address} 一分钟内被拒绝的请求超过 {REFUSALS_PER_MINUTE} 次，本分钟其余不再逐条记录")
+    return False
 
 
 def snapshot(obj, fields) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.idempotency import COMPLETED, RequestKey
+from app.security import pii
 
 FIELD = "_idem"
 HEADER = "Idempotency-Key"
@@ -44,7 +45,7 @@ def _replay(row: RequestKey):
         flash("该表单已提交过，未重复处理", "info")
         response = redirect(row.location, 303)
     else:
-        response = make_response(row.body or "", row.status_code or 200)
+        response = make_response(pii.decrypt(row.body) or "", row.status_code or 200)
     response.headers["Idempotent-Replay"] = "true"
     return response
 
@@ -88,7 +89,8 @@ def settle(response):
         row.location = response.headers.get("Location") or response.headers.get("HX-Redirect")
         if not row.location and not response.direct_passthrough:
             body = response.get_data(as_text=True)
-            row.body = body if len(body) <= MAX_STORED_BODY else ""
+            # The replayed page may show revealed ID numbers or phones: it is kept encrypted like them.
+            row.body = pii.encrypt(body) if len(body) <= MAX_STORED_BODY else ""
     else:
         db.session.delete(row)
     db.session.commit()

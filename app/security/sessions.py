@@ -6,6 +6,7 @@ from app.clock import utcnow
 from app.extensions import db, login_manager
 from app.models.user import User
 from app.security import audit
+from app.security.headers import clear_site_data
 from app.security.permissions import KIOSK
 from app.web import wants_fragment
 
@@ -66,7 +67,7 @@ def init_app(app) -> None:
             logout_user()
             session.clear()
             flash("长时间未操作，会话已超时，请重新登录", "warning")
-            return redirect_to("auth.login")
+            return clear_site_data(redirect_to("auth.login"))
         # Refresh at most once a minute so most responses carry no new cookie.
         passive = request.endpoint in PASSIVE_ENDPOINTS and wants_fragment()
         if not passive and (now - seen > 60 or "seen" not in session):

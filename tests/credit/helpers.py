@@ -6,6 +6,7 @@ from app.extensions import db
 from app.models import credit as C
 from app.models.notification import OutboundMessage
 from app.models.user import User
+from app.security import pii
 from tests.conftest import post
 
 CHEN_ID = "330127198503121233"
@@ -30,18 +31,18 @@ def user(username: str) -> User:
 
 
 def last_sms(phone: str) -> str:
-    """The latest SMS body the log gateway recorded for a phone."""
+    """The latest SMS the log gateway delivered to a phone, as the phone received it (codes included)."""
     db.session.expire_all()
     row = (
         db.session.execute(
             db.select(OutboundMessage)
-            .where(OutboundMessage.recipient == phone)
+            .where(OutboundMessage.recipient_hash == pii.blind_index(phone))
             .order_by(OutboundMessage.id.desc())
         )
         .scalars()
         .first()
     )
-    return row.body if row else ""
+    return (pii.decrypt(row.sealed) or "").partition("\n")[2] if row else ""
 
 
 def enroll_device(app, admin_client, kiosk_client, name="测试终端") -> None:

@@ -179,7 +179,7 @@ def test_qr_code_in_pdf_points_to_verification(demo, client, app):
 def test_verification_is_rate_limited(demo, client, app):
     app.config["CREDIT_VERIFY_PER_MINUTE"] = 3
     public = app.test_client()
-    codes = [public.get("/verify/2026010100001").status_code for _ in range(4)]
+    codes = [public.get("/verify/2026010100001?c=abcdef12").status_code for _ in range(4)]
     assert codes[:3] == [404, 404, 404] and codes[3] == 429
 
 

@@ -22,7 +22,7 @@ def test_notify_dedupes_and_sends_sms_copies(demo):
     db.session.commit()
     assert unread_count(engineer.id) == 1
     sms = db.session.execute(db.select(OutboundMessage)).scalars().all()
-    assert len(sms) == 1 and sms[0].recipient == "13800000001" and sms[0].gateway == "log"
+    assert len(sms) == 1 and sms[0].recipient == "138****0001" and sms[0].gateway == "log"
 
 
 def test_bell_list_and_mark_read(demo, client):

@@ -2,6 +2,7 @@
 from app.blueprints.tickets import escalation, services
 from app.extensions import db
 from app.models.notification import Notification, OutboundMessage
+from app.security.pii import blind_index
 from app.models.ticket import Ticket, TicketEscalation
 from tests.tickets.conftest import at
 
@@ -57,7 +58,7 @@ def test_breach_sends_sms_through_the_gateway(make_ticket, users):
     services.assign(users["opslead"], t, eng.id, now=at(1))
     escalation.scan(at(11))
     assert db.session.execute(db.select(db.func.count(OutboundMessage.id)).where(
-        OutboundMessage.recipient == "13800000000")).scalar_one() == 1
+        OutboundMessage.recipient_hash == blind_index("13800000000"))).scalar_one() == 1
 
 
 def test_escalate_job_runs_on_the_queue(app, demo):

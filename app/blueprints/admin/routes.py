@@ -1,10 +1,11 @@
 """Admin pages: users, regions, audit log."""
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from datetime import date
 
 from app.blueprints.admin import audit_log, bp, calendar, services
+from app.blueprints.admin import messages as messages_log
 from app.blueprints.admin.forms import AuditFilterForm, CalendarOverrideForm, RegionForm, RenameRegionForm, UserForm
 from app.clock import local_today
 from app.extensions import db
@@ -66,6 +67,8 @@ def user_new():
 def user_edit(user_id: int):
     """Change a user's name, role, region or department."""
     user = services.get_user_or_404(_actor(), user_id)
+    if not services.may_manage(_actor(), user):
+        abort(403)
     form = _user_form(obj=user)
     del form.username
     general: list[str] = []
@@ -96,7 +99,11 @@ def user_enabled(user_id: int):
 def user_reset(user_id: int):
     """Reset a password; shows the new one once."""
     user = services.get_user_or_404(_actor(), user_id)
-    password = services.reset_password(_actor(), user)
+    try:
+        password = services.reset_password(_actor(), user)
+    except Invalid as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"), 303)
     return render("admin/user_password.html", user=user, password=password, created=False)
 
 
@@ -200,4 +207,12 @@ def messages():
     """Log of SMS and e-mail the portal sent."""
     page, size = page_args(50, 200)
     result = paginate(db.select(OutboundMessage).order_by(OutboundMessage.id.desc()), page, size)
-    return render("admin/messages.html", result=result)
+    return render("admin/messages.html", result=result, can_reveal=current_user.can(P.PII_REVEAL))
+
+
+@bp.route("/messages/<int:message_id>/reveal", methods=["POST"])
+@requires(P.MESSAGES_VIEW)
+def message_reveal(message_id: int):
+    """The original text of a message the log gateway kept sealed (it was the delivery); audited."""
+    text = messages_log.reveal(_actor(), message_id)
+    return render("households/_revealed.html", "households/_revealed.html", value=text)

@@ -1,6 +1,4 @@
 """User accounts and the region tree, always within the acting admin's subtree."""
-from flask import abort
-
 from app.extensions import db
 from app.models.region import COMMUNITY, GRID, TOWN, Region
 from app.models.user import User
@@ -14,16 +12,27 @@ from app.validation import Invalid
 USER_FIELDS = ("display_name", "role", "region_id", "department", "is_enabled")
 # A role that works on one level of the tree must sit on that level.
 ROLE_LEVEL = {P.TOWN_ADMIN: TOWN, P.COMMUNITY_ADMIN: COMMUNITY, P.GRID_WORKER: GRID}
-_TOWN_ASSIGNABLE = (P.COMMUNITY_ADMIN, P.GRID_WORKER, P.KIOSK)
+HIGHER_ROLE = "该账号的角色拥有您没有的权限，您不能修改、停用或重置它"
 
 
 def assignable_roles(actor: User) -> list[str]:
-    """Roles this admin may give: nobody grants more than they hold."""
+    """Roles this admin may give: only those whose every permission it holds itself (the system admin: all)."""
     if actor.role == P.SYSADMIN:
         return list(P.ROLES)
-    if actor.role == P.COUNTY_ADMIN:
-        return [role for role in P.ROLES if role != P.SYSADMIN]
-    return list(_TOWN_ASSIGNABLE)
+    own = P.ROLE_PERMISSIONS.get(actor.role, frozenset())
+    return [role for role in P.ROLES if P.ROLE_PERMISSIONS[role] <= own]
+
+
+def may_manage(actor: User, user: User) -> bool:
+    """An admin acts on its own account or on accounts whose role it could grant, never on a higher one."""
+    return user.id == actor.id or user.role in assignable_roles(actor)
+
+
+def _check_target(actor: User, user: User) -> None:
+    if not may_manage(actor, user):
+        audit.record_now("user.refused", object_type="user_account", object_id=user.id, outcome="refused",
+                         detail=f"{actor.username} 试图操作更高权限的账号 {user.username}")
+        raise Invalid(HIGHER_ROLE)
 
 
 def users_query(actor: User, text: str = ""):
@@ -77,6 +86,7 @@ def create_user(actor: User, *, username: str, display_name: str, role: str, reg
 def update_user(actor: User, user: User, *, display_name: str, role: str, region_id: int,
                 department: str | None) -> User:
     """Change name, role, region or department."""
+    _check_target(actor, user)
     errors = _check_assignment(actor, role, db.session.get(Region, region_id), department)
     if user.id == actor.id and role != actor.role:
         errors["role"] = ["不能修改自己的角色"]
@@ -98,8 +108,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> User:
     """Disable or re-enable an account; disabling ends its sessions."""
     if user.id == actor.id:
         raise Invalid("不能停用自己的账号")
-    if user.role not in assignable_roles(actor):
-        abort(403)
+    _check_target(actor, user)
     before = audit.snapshot(user, USER_FIELDS)
     user.is_enabled = enabled
     if not enabled:
@@ -111,8 +120,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> User:
 
 def reset_password(actor: User, user: User) -> str:
     """Give the account a new random password, unlock it, end its sessions, force a change at next login."""
-    if user.role not in assignable_roles(actor):
-        abort(403)
+    _check_target(actor, user)
     password = generate_initial_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True

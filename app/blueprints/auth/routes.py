@@ -8,6 +8,7 @@ from app.blueprints.auth import bp, services
 from app.blueprints.auth.forms import ChangePasswordForm, LoginForm
 from app.clock import utcnow
 from app.security.audit import client_address
+from app.security.headers import clear_site_data
 from app.web import render
 
 
@@ -47,7 +48,7 @@ def logout():
     logout_user()
     session.clear()
     flash("已安全退出", "success")
-    return redirect(url_for("auth.login"), 303)
+    return clear_site_data(redirect(url_for("auth.login"), 303))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -9,7 +9,8 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models.job import FAILED, QUEUED, RUNNING, Job
 from app.security import audit
-from app.security.permissions import JOBS_MONITOR
+from app.security.permissions import KIOSK
+from app.security.redact import mask_numbers
 from app.validation import Invalid
 from workers.context import UserFacingJobError, settle_after_crash
 from workers.queues import get_queue, redis_connection
@@ -30,8 +31,10 @@ def start_job(func, *, kind: str, title: str, owner, queue: str = "default", par
     `idempotent` jobs (a second run changes nothing a first run did not) are re-queued by the reconciler when
     Redis lost them before they started; every job keeps its function and arguments for the retry button."""
     job_id = uuid.uuid4().hex
-    row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=title, queue=queue,
-              params=params or {}, func=dotted_name(func), args=list(args),
+    # The row outlives the job and is read by the monitor's queries: search values are kept masked there.
+    row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=mask_numbers(title), queue=queue,
+              params={k: mask_numbers(v) if isinstance(v, str) else v for k, v in (params or {}).items()},
+              func=dotted_name(func), args=list(args),
               timeout=timeout or current_app.config["JOB_TIMEOUT"], idempotent=idempotent)
     db.session.add(row)
     audit.record("job.start", row, detail=f"{kind}: {title}")
@@ -128,9 +131,10 @@ def _discard_rq_job(job_id: str) -> None:
 
 
 def visible_job_or_404(job_id: str, user) -> Job:
-    """A job the user owns (monitors see all); others answer 404."""
+    """A job the user started; anyone else (monitors included) gets 404, because results carry personal data."""
     row = db.session.get(Job, job_id)
-    if row is None or (row.owner_id != user.id and not user.can(JOBS_MONITOR)):
+    if row is None or row.owner_id != user.id or user.role == KIOSK:
+        # Kiosk results are served only to the device session that printed them (kiosk.pdf).
         abort(404)
     return row
 

@@ -14,8 +14,6 @@ from app.extensions import db
 from app.models import credit as C
 from app.models.job import Job
 from app.security import audit
-from app.security.audit import client_address
-from app.security.ratelimit import hit
 from app.validation import Invalid
 from app.web import render
 from workers.credit import render_credit_report
@@ -29,13 +27,7 @@ def enrolled(view):
         device = kiosk.current_device()
         if device is None:
             # Audited, but capped per address so a scanner cannot flood the audit log.
-            if hit(f"kiosk-refused:{client_address()}", 30, 60):
-                audit.record_now(
-                    "kiosk.refused",
-                    object_type="kiosk_device",
-                    outcome="refused",
-                    detail=f"未登记设备访问 {request.path}",
-                )
+            audit.record_refusal("kiosk.refused", object_type="kiosk_device", detail=f"未登记设备访问 {request.path}")
             return make_response(render_template("kiosk/not_enrolled.html"), 403)
         g.device = device
         return view(*args, **kwargs)

@@ -241,10 +241,38 @@ def identify(
         phone,
         f"【青禾县信用】您的自助终端验证码为 {code}，"
         f"{setting('CREDIT_CODE_MINUTES')} 分钟内有效，请勿告诉他人。",
+        secret=code,
     )
     db.session.commit()
     session["kiosk_pending"] = {"device": device.id, "code": otc.id, "phone": pii.mask_phone(phone)}
     return otc
+
+
+def _spend_try(code_id: int, limit: int) -> int | None:
+    """Count one comparison in a single UPDATE … RETURNING; None once the tries are used up.
+
+    Parallel guesses each take their own try, so no more than `limit` codes are ever compared."""
+    stmt = (
+        db.update(C.OneTimeCode)
+        .where(C.OneTimeCode.id == code_id, C.OneTimeCode.tries < limit, C.OneTimeCode.used_at.is_(None))
+        .values(tries=C.OneTimeCode.tries + 1)
+        .returning(C.OneTimeCode.tries)
+        .execution_options(synchronize_session=False)
+    )
+    tries = db.session.execute(stmt).scalar_one_or_none()
+    db.session.commit()
+    return tries
+
+
+def _mark_used(code_id: int) -> bool:
+    """Spend the code once: of two right answers at the same moment only one identifies."""
+    stmt = (
+        db.update(C.OneTimeCode)
+        .where(C.OneTimeCode.id == code_id, C.OneTimeCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(stmt).rowcount == 1
 
 
 def check_code(device: C.KioskDevice, code: str) -> C.CreditSubject:
@@ -266,11 +294,12 @@ def check_code(device: C.KioskDevice, code: str) -> C.CreditSubject:
 
     if otc.expires_at < utcnow():
         refuse("验证码已过期", "验证码已过期，请重新获取")
-    if otc.tries >= setting("CREDIT_CODE_TRIES"):
+    limit = setting("CREDIT_CODE_TRIES")
+    tries = _spend_try(otc.id, limit)
+    if tries is None:
         refuse("验证码错误次数已用完", "验证码错误次数过多，请重新获取")
     if not hmac.compare_digest(otc.code_hash, _hash(f"{otc.subject_id}:{(code or '').strip()}")):
-        otc.tries += 1
-        left = setting("CREDIT_CODE_TRIES") - otc.tries
+        left = limit - tries
         audit.record(
             "kiosk.code.check", otc, actor=actor, outcome="refused", detail=f"验证码错误，剩余 {left} 次"
         )
@@ -278,7 +307,8 @@ def check_code(device: C.KioskDevice, code: str) -> C.CreditSubject:
         raise Invalid(
             {"code": f"验证码不正确，还可尝试 {left} 次" if left > 0 else "验证码错误次数过多，请重新获取"}
         )
-    otc.used_at = utcnow()
+    if not _mark_used(otc.id):
+        raise Invalid("请先填写身份信息获取验证码")
     subject = db.session.get(C.CreditSubject, otc.subject_id)
     audit.record(
         "kiosk.identify", subject, actor=actor, detail=f"终端 {device.id}（{device.name}）身份核验通过"

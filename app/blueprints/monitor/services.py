@@ -20,6 +20,13 @@ from workers.queues import QUEUE_NAMES, WORKER_TTL_SECONDS, get_queue, redis_con
 QUEUE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 STATE_LABELS = {"idle": "空闲", "busy": "执行中", "started": "启动中", "suspended": "已暂停"}
+# The monitor names a job by its kind: titles, arguments and error texts can carry personal data.
+KIND_LABELS = {
+    "audit_export": "审计日志导出", "credit_import": "信用记录导入", "credit_report": "信用报告生成",
+    "households.export": "户档导出", "moves.export": "迁入迁出导出", "visits.export": "走访记录导出",
+    "pool.import": "数据资源池导入", "pool.cross_check": "多元校核", "tickets.monthly": "运维月报",
+    "report": "统计报表",
+}
 FAILED_LIMIT = 50
 
 
@@ -53,14 +60,17 @@ class QueueInfo:
 
 @dataclass
 class FailedJob:
-    """A failed RQ job with our Job row when there is one."""
+    """A failed RQ job: its kind and the type of its error, never its arguments, title or message."""
 
     id: str
     queue: str
-    description: str
+    kind: str
     error: str
     ended_at: datetime | None
-    row: Job | None
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind.partition(":")[0], self.kind)
 
 
 def workers() -> list[WorkerInfo]:
@@ -109,11 +119,19 @@ def failed_jobs() -> list[FailedJob]:
     for name, job in found:
         latest = job.latest_result()
         text = (latest.exc_string if latest is not None and latest.exc_string else "") or ""
-        lines = [line for line in text.strip().splitlines() if line.strip()]
         ended = job.ended_at.replace(tzinfo=None) if job.ended_at else None
-        result.append(FailedJob(id=job.id, queue=name, description=job.description or job.func_name,
-                                error=lines[-1][:300] if lines else "", ended_at=ended, row=rows.get(job.id)))
+        row = rows.get(job.id)
+        kind = row.kind if row is not None else (job.description or "").partition(":")[0] or job.func_name
+        result.append(FailedJob(id=job.id, queue=name, kind=kind, error=error_type(text), ended_at=ended))
     return sorted(result, key=lambda f: f.ended_at or datetime.min, reverse=True)
+
+
+def error_type(traceback_text: str) -> str:
+    """The exception class of a traceback's last line, without its message (which may quote a resident)."""
+    lines = [line for line in traceback_text.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1].partition(":")[0].strip().rsplit(".", 1)[-1][:80]
 
 
 def _failed_registry_of(job_id: str) -> FailedJobRegistry:

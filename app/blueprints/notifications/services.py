@@ -6,6 +6,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models.notification import Notification
 from app.models.user import User
+from app.security.redact import mask_numbers
 
 
 def notify(user_ids, title: str, *, body: str = "", link: str | None = None, kind: str = "info",
@@ -14,6 +15,8 @@ def notify(user_ids, title: str, *, body: str = "", link: str | None = None, kin
     ids = sorted(set(user_ids))
     if not ids:
         return []
+    # Titles quote what users typed (ticket titles, names): numbers that identify a resident stay masked.
+    title, body = mask_numbers(title), mask_numbers(body)
     if dedupe_key:
         done = set(db.session.execute(db.select(Notification.user_id).where(
             Notification.user_id.in_(ids), Notification.dedupe_key == dedupe_key)).scalars())

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.ticket import CATEGORIES, SEVERITIES, SlaPolicy, Ticket, TicketEvent, TicketPause, TicketSystem, \
     TicketWatcher
 from app.models.user import User
+from app.security.redact import page_path
 from app.security import audit
 from app.security import permissions as P
 from app.validation import Invalid
@@ -61,11 +62,8 @@ def _apply_policy(ticket: Ticket, policy: SlaPolicy) -> None:
 
 
 def safe_source(page: str | None) -> str:
-    """Only a path on this portal is kept as the page the report came from."""
-    page = (page or "").strip()
-    if not page.startswith("/") or page.startswith("//") or "\\" in page:
-        return ""
-    return page[:255]
+    """Only a path on this portal is kept as the page the report came from, without personal query values."""
+    return page_path(page)
 
 
 def _event(ticket: Ticket, actor, kind: str, now: datetime, body: str = "", *, internal: bool = False,

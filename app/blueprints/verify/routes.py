@@ -12,11 +12,16 @@ from app.web import render
 
 
 class LookupForm(PortalForm):
-    """A report number typed by hand."""
+    """A report number and its verification code, typed by hand from the paper."""
 
     number = StringField(
         "报告编号",
         validators=[DataRequired("请输入报告编号"), Regexp(r"^\d{8,20}$", message="报告编号为 13 位数字")],
+    )
+    code = StringField(
+        "校验码",
+        validators=[DataRequired("请输入报告上印的校验码"),
+                    Regexp(r"^[0-9a-fA-F]{8,64}$", message="校验码为报告二维码下方的字母数字串")],
     )
 
 
@@ -31,7 +36,7 @@ def lookup():
     """Enter a report number."""
     form = LookupForm()
     if form.validate_on_submit():
-        return redirect(url_for("verify.report", number=form.number.data.strip()), 303)
+        return redirect(url_for("verify.report", number=form.number.data.strip(), c=form.code.data.strip()), 303)
     return render("verify/lookup.html", form=form, status=422 if request.method == "POST" else 200)
 
 
@@ -50,7 +55,7 @@ def report(number: str):
     except Invalid as exc:
         general = exc.attach(form)
         status = 429 if "频繁" in str(exc) else 422
-    if verdict is not None and verdict.report is None:
+    if verdict is not None and verdict.report is None and not verdict.needs_code:
         status = 404
     return render(
         "verify/report.html", form=form, verdict=verdict, number=number[:32], general=general, status=status

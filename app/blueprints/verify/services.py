@@ -22,6 +22,13 @@ class Verdict:
     status: str
     code_ok: bool | None = None
     file_ok: bool | None = None
+    # No code given: the page asks for it and says nothing about the number, existing or not.
+    needs_code: bool = False
+
+    @property
+    def disclosed(self) -> bool:
+        """Whom a report is about is shown only to someone holding its code or its very file."""
+        return self.report is not None and (self.code_ok is True or self.file_ok is True)
 
 
 def _limit() -> None:
@@ -30,8 +37,10 @@ def _limit() -> None:
 
 
 def check(number: str, code: str | None) -> Verdict:
-    """Status of a report number, and whether the QR code matches (None when no code was given)."""
+    """Status of a report number and whether its code matches; without a code, nothing about the number."""
     _limit()
+    if not (code or "").strip():
+        return Verdict(None, "", needs_code=True)
     report = reports.find_report(number)
     if report is None:
         audit.record_now(
@@ -42,7 +51,7 @@ def check(number: str, code: str | None) -> Verdict:
             detail="报告编号不存在",
         )
         return Verdict(None, "未找到")
-    code_ok = reports.code_matches(report, code) if code is not None else None
+    code_ok = reports.code_matches(report, code)
     if code_ok is False:
         audit.record_now(
             "credit.report.verify",

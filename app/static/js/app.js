@@ -18,3 +18,11 @@ document.addEventListener("htmx:sendError", function () {
   p.textContent = "网络连接中断，已填写的内容仍在页面上，请恢复网络后重新提交。";
   box.replaceChildren(p);
 });
+// The login page (after logout or a timeout) empties htmx's history cache, so Back shows no earlier page's data.
+function clearHistoryOnLogin() {
+  if (document.querySelector("[data-clear-history]")) {
+    try { sessionStorage.removeItem("htmx-history-cache"); } catch (e) { /* storage disabled: nothing kept */ }
+  }
+}
+document.addEventListener("DOMContentLoaded", clearHistoryOnLogin);
+document.addEventListener("htmx:afterSettle", clearHistoryOnLogin);
