@@ -1,9 +1,8 @@
 """Audit log export to XLSX."""
-import xlsxwriter
-
 from app.clock import to_local
 from app.extensions import db
 from app.models.user import User
+from app.spreadsheets import header_format, print_setup, streaming_workbook
 from workers.context import portal_job
 
 HEADERS = ("编号", "时间", "用户", "操作", "对象类型", "对象编号", "结果", "客户端地址", "变更", "说明")
@@ -19,9 +18,9 @@ def export_audit_log(ctx, viewer_id: int, filters: dict):
     stmt = audit_query(viewer, filters)
     total = db.session.execute(db.select(db.func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     path = ctx.result_file("audit-log.xlsx")
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    workbook = streaming_workbook(path)
     sheet = workbook.add_worksheet("审计日志")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    bold = header_format(workbook)
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 0, 8)
     sheet.set_column(1, 1, 18)
@@ -37,6 +36,7 @@ def export_audit_log(ctx, viewer_id: int, filters: dict):
         ))
         if written % BATCH == 0:
             ctx.progress(written * 100 // max(total, 1), f"已写入 {written} / {total} 行")
+    print_setup(sheet, last_row=written, last_col=len(HEADERS) - 1, repeat_columns=2)
     workbook.close()
     return {"path": str(path), "name": "审计日志.xlsx", "message": f"共导出 {written} 行"}
 

@@ -59,11 +59,11 @@ def render_credit_report(ctx, report_id: int, verify_base: str):
 def import_credit_records(ctx, user_id: int, source: str):
     """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
     import openpyxl
-    import xlsxwriter
 
     from app.blueprints.credit import importer
     from app.models.user import User
     from app.security import audit
+    from app.spreadsheets import header_format, print_setup, streaming_workbook
     from app.validation import Invalid
 
     user = db.session.get(User, user_id)
@@ -103,13 +103,18 @@ def import_credit_records(ctx, user_id: int, source: str):
     )
     db.session.commit()
     path = ctx.result_file("rejects.xlsx")
-    out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    out = streaming_workbook(path)
     sheet = out.add_worksheet("退回行")
-    sheet.write_row(0, 0, ("行号", "原因", *header))
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(2, len(header) + 1, 14)
+    sheet.write_row(0, 0, ("行号", "原因", *header), header_format(out))
     for index, (number, reason, row) in enumerate(rejects, start=1):
         sheet.write_row(
             index, 0, (number, reason, *[v.isoformat() if hasattr(v, "isoformat") else v for v in row])
         )
+    print_setup(sheet, last_row=len(rejects), last_col=len(header) + 1)
     out.close()
     return {
         "path": str(path),
