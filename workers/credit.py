@@ -12,28 +12,33 @@ from app.models import credit as C
 from workers.context import UserFacingJobError, portal_job
 
 
-def build_report_pdf(report_id: int, verify_base: str) -> tuple[bytes, dict]:
+def build_report_pdf(report_id: int) -> tuple[bytes, dict]:
     """Render one report: plain data → template → PDF bytes; also returns the data."""
     from app.blueprints.credit import reports
+    from app.public_urls import public_url
 
     report = db.session.get(C.CreditReport, report_id)
     data = reports.report_data(report, "")
     digest = reports.content_digest(data)
-    url = f"{verify_base.rstrip('/')}/verify/{report.number}?c={reports.verify_code(report.number, digest)}"
+    url = public_url("verify.report", number=report.number, c=reports.verify_code(report.number, digest))
     data["verify_url"] = url
     html = render_template("pdf/credit_report.html", r=data, qr=qr_svg(url), font=CJK_FONT)
     return render_pdf(html), {"digest": digest, "url": url}
 
 
 @portal_job
-def render_credit_report(ctx, report_id: int, verify_base: str):
-    """Render the PDF, store it and its SHA-256, and mark the report ready."""
+def render_credit_report(ctx, report_id: int, _ignored_base: str | None = None):
+    """Render the PDF, store it and its SHA-256, and mark the report ready.
+
+    The verification address comes from PORTAL_PUBLIC_URL; the second argument is accepted only so jobs queued
+    by an older release (which passed the request's address) still run.
+    """
     report = db.session.get(C.CreditReport, report_id)
     if report is None:
         raise UserFacingJobError("报告不存在")
     ctx.progress(20, "正在汇总信用信息")
     try:
-        pdf, meta = build_report_pdf(report_id, verify_base)
+        pdf, meta = build_report_pdf(report_id)
     except Exception:
         db.session.rollback()
         db.session.get(C.CreditReport, report_id).state = C.REPORT_FAILED
