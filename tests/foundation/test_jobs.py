@@ -39,7 +39,7 @@ def test_audit_export_job_runs_and_downloads(demo, client, app):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号"
     assert_printable(sheet, title_rows="$1:$1", title_cols="$A:$B")
-    assert {r[3] for r in rows[1:]} == {"auth.login"}
+    assert {r[3] for r in rows[1:]} == {"登录成功"} and {r[10] for r in rows[1:]} == {"auth.login"}
     assert db.session.execute(db.select(AuditLog).where(AuditLog.action == "job.download")).first()
 
 

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.blueprints.pool.sources import FILLABLE, field_sources, source_label
+from app.clock import to_local
 from app.extensions import db
 from app.models.source import SourceRecord
 from app.security import pii
@@ -50,7 +51,8 @@ def facts_for_hash(id_hash: str | None) -> dict[str, Fact]:
         if record is not None:
             value = fact_value(field, record)
             if value:
-                facts[field] = Fact(field, value, source, record.changed_at.date().isoformat())
+                # China date: a file imported at 07:00 was imported "today", not yesterday in UTC.
+                facts[field] = Fact(field, value, source, to_local(record.changed_at).date().isoformat())
     return facts
 
 

@@ -9,6 +9,7 @@ from app.blueprints.pool import conflicts as conflict_services
 from app.blueprints.pool.forms import ResolveForm, UploadForm
 from app.blueprints.pool.importer import sample_csv
 from app.blueprints.pool.sources import FILLABLE, SOURCES, field_sources
+from app.clock import to_local
 from app.models.job import Job
 from app.extensions import db
 from app.security import permissions as P
@@ -32,7 +33,8 @@ def imports():
         try:
             batch, started = services.start_import(_user(), form.source.data, request.files.get("file"))
             if not started:
-                flash(f"该文件已于 {batch.created_at:%Y-%m-%d %H:%M} 导入过（批次 {batch.id}），未重复处理", "info")
+                when = to_local(batch.created_at)
+                flash(f"该文件已于 {when:%Y-%m-%d %H:%M} 导入过（批次 {batch.id}），未重复处理", "info")
             return redirect(url_for("pool.batch", batch_id=batch.id), 303)
         except (Invalid, QueueUnavailable) as exc:
             general = exc.attach(form) if isinstance(exc, Invalid) else ["任务队列暂不可用，请稍后重试"]
