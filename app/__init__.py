@@ -11,7 +11,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config["FILES_DIR"].mkdir(parents=True, exist_ok=True)
 
-    from app import assets, errors, navigation, versioning, web
+    from app import assets, compression, errors, navigation, versioning, web
     from app.extensions import compress, csrf, db, htmx, login_manager, migrate
     from app.security import audit_labels, headers, idempotency, pii, proxy, sessions
 
@@ -21,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
+    compression.init_app(app)
 
     proxy.init_app(app)
     sessions.init_app(app)

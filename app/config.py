@@ -3,6 +3,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = BASE_DIR / "instance"
@@ -58,6 +59,9 @@ class Config:
         )
         if self.PII_KEY is None:
             raise ConfigError("PORTAL_ENV=production 时必须设置 PORTAL_PII_KEY 环境变量")
+
+        # Absolute links in QR codes, SMS and e-mails; never taken from the request's Host header.
+        self.PUBLIC_URL = public_url_from_env(self.PRODUCTION)
 
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(
             os.environ.get("DATABASE_URL") or f"sqlite:///{self.INSTANCE_DIR / 'portal.sqlite3'}"
@@ -140,6 +144,7 @@ class TestConfig(Config):
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.PII_KEY = "test-pii-key-not-for-production"
+        self.PUBLIC_URL = "https://portal.qinghe.example"
         url = database_url or os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{self.INSTANCE_DIR / 'test.sqlite3'}"
         self.SQLALCHEMY_DATABASE_URI = normalize_database_url(url)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
@@ -147,6 +152,19 @@ class TestConfig(Config):
         self.EMBEDDED_WORKER = False
         self.DISPATCH_SETTLE_SECONDS = 0.0
         self.DISPATCH_BACKOFF_BASE = 0.0
+
+
+def public_url_from_env(production: bool) -> str:
+    """PORTAL_PUBLIC_URL checked: http(s)://host[:port][/prefix], required in production."""
+    value = (os.environ.get("PORTAL_PUBLIC_URL") or "").strip().rstrip("/")
+    if not value:
+        if production:
+            raise ConfigError("PORTAL_ENV=production 时必须设置 PORTAL_PUBLIC_URL（如 https://portal.example.gov.cn）")
+        return "http://127.0.0.1:8000"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PORTAL_PUBLIC_URL 应为 http(s)://主机[:端口][/路径]，当前为 {value}")
+    return value
 
 
 def normalize_database_url(url: str) -> str:

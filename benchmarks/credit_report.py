@@ -39,16 +39,16 @@ def main() -> None:
             db.select(C.CreditSubject).where(C.CreditSubject.name == "青禾县清溪食品有限公司")
         ).scalar_one()
         report = reports.create_report(subject, channel="staff")
-        pdf, meta = build_report_pdf(report.id, "http://127.0.0.1:8000")
+        pdf, meta = build_report_pdf(report.id)
         pages = len(PdfReader(__import__("io").BytesIO(pdf)).pages)
         data = reports.report_data(report, meta["url"])
         html = render_template("pdf/credit_report.html", r=data, qr=qr_svg(meta["url"]), font=CJK_FONT)
-        build_report_pdf(report.id, "http://127.0.0.1:8000")  # warm font caches for both paths
+        build_report_pdf(report.id)  # warm font caches for both paths
         HTML(string=html).write_pdf()
         worker, raw = [], []
         for _ in range(args.runs):
             start = time.perf_counter()
-            build_report_pdf(report.id, "http://127.0.0.1:8000")
+            build_report_pdf(report.id)
             worker.append(time.perf_counter() - start)
             start = time.perf_counter()
             HTML(string=html).write_pdf()

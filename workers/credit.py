@@ -13,28 +13,33 @@ from app.models import credit as C
 from workers.context import UserFacingJobError, portal_job
 
 
-def build_report_pdf(report_id: int, verify_base: str) -> tuple[bytes, dict]:
+def build_report_pdf(report_id: int) -> tuple[bytes, dict]:
     """Render one report: plain data → template → PDF bytes; also returns the data."""
     from app.blueprints.credit import reports
+    from app.public_urls import public_url
 
     report = db.session.get(C.CreditReport, report_id)
     data = reports.report_data(report, "")
     digest = reports.content_digest(data)
-    url = f"{verify_base.rstrip('/')}/verify/{report.number}?c={reports.verify_code(report.number, digest)}"
+    url = public_url("verify.report", number=report.number, c=reports.verify_code(report.number, digest))
     data["verify_url"] = url
     html = render_template("pdf/credit_report.html", r=data, qr=qr_svg(url), font=CJK_FONT)
     return render_pdf(html), {"digest": digest, "url": url}
 
 
 @portal_job
-def render_credit_report(ctx, report_id: int, verify_base: str):
-    """Render the PDF, store it and its SHA-256, and mark the report ready."""
+def render_credit_report(ctx, report_id: int, _ignored_base: str | None = None):
+    """Render the PDF, store it and its SHA-256, and mark the report ready.
+
+    The verification address comes from PORTAL_PUBLIC_URL; the second argument is accepted only so jobs queued
+    by an older release (which passed the request's address) still run.
+    """
     report = db.session.get(C.CreditReport, report_id)
     if report is None:
         raise UserFacingJobError("报告不存在")
     ctx.progress(20, "正在汇总信用信息")
     try:
-        pdf, meta = build_report_pdf(report_id, verify_base)
+        pdf, meta = build_report_pdf(report_id)
     except Exception:
         db.session.rollback()
         db.session.get(C.CreditReport, report_id).state = C.REPORT_FAILED
@@ -59,13 +64,13 @@ def render_credit_report(ctx, report_id: int, verify_base: str):
 @portal_job
 def import_credit_records(ctx, user_id: int, source: str):
     """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
-    import xlsxwriter
 
     from app.blueprints.credit import importer
     from app.imports import cells
     from app.imports.reader import FileRejected
     from app.models.user import User
     from app.security import audit
+    from app.spreadsheets import header_format, print_setup, streaming_workbook
     from app.validation import Invalid
 
     user = db.session.get(User, user_id)
@@ -97,12 +102,16 @@ def import_credit_records(ctx, user_id: int, source: str):
     )
     db.session.commit()
     path = ctx.result_file("rejects.xlsx")
-    out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_urls": False})
+    out = streaming_workbook(path)
     sheet = out.add_worksheet("退回行")
-    sheet.write_row(0, 0, ("行号", "原因", *importer.COLUMNS))
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(2, len(importer.COLUMNS) + 1, 14)
+    sheet.write_row(0, 0, ("行号", "原因", *importer.COLUMNS), header_format(out))
     for index, (number, reason, row) in enumerate(rejects, start=1):
         sheet.write_row(index, 0, (number, reason, *[cells.display(row.get(c)) for c in importer.COLUMNS]))
+    print_setup(sheet, last_row=len(rejects), last_col=len(importer.COLUMNS) + 1)
     out.close()
     return {
         "path": str(path),

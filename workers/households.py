@@ -1,6 +1,4 @@
 """Household export to XLSX: households with their members, streamed in constant memory."""
-import xlsxwriter
-
 from app.extensions import db
 from app.models.household import Household
 from app.models.person import Person
@@ -8,6 +6,7 @@ from app.models.region import Region
 from app.models.user import User
 from app.security import audit, pii
 from app.security.permissions import PII_REVEAL
+from app.spreadsheets import header_format, print_setup, streaming_workbook
 from workers.context import portal_job
 
 HEADERS = ("户号", "网格", "户类型", "地址", "户标签", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期",
@@ -29,10 +28,9 @@ def export_households(ctx, viewer_id: int, filters: dict):
     grid_names = dict(db.session.execute(db.select(Region.id, Region.name)).all())
     total = db.session.execute(db.select(db.func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     path = ctx.result_file("households.xlsx")
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
+    workbook = streaming_workbook(path)
     sheet = workbook.add_worksheet("户档")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    bold = header_format(workbook)
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 4, 14)
     sheet.set_column(5, 18, 12)
@@ -50,6 +48,7 @@ def export_households(ctx, viewer_id: int, filters: dict):
             ctx.progress(households * 100 // max(total, 1), f"已导出 {households} / {total} 户")
     written = _write(sheet, batch, written, reveal)
     households += len(batch)
+    print_setup(sheet, last_row=written, last_col=len(HEADERS) - 1)
     workbook.close()
     audit.record("household.export", object_type="household", actor=viewer,
                  detail=f"{households} 户 {written} 人；{'完整' if reveal else '脱敏'}证件号；筛选 {filters}")

@@ -1,13 +1,12 @@
 """Pool jobs: importing a department source file, and the cross-check of archives against the pool."""
 from pathlib import Path
 
-import xlsxwriter
-
 from app.clock import utcnow
 from app.extensions import db
 from app.models.source import ImportBatch
 from app.models.user import User
 from app.security import audit
+from app.spreadsheets import header_format, print_setup, streaming_workbook
 from workers.context import UserFacingJobError, portal_job
 
 MAX_LISTED_REJECTS = 200
@@ -24,10 +23,14 @@ def import_source_file(ctx, batch_id: int):
     batch.state, batch.error = "running", None
     db.session.commit()
     rejects_path = ctx.result_file("rejected-rows.xlsx")
-    workbook = xlsxwriter.Workbook(str(rejects_path), {"constant_memory": True, "strings_to_formulas": False,
-                                                       "strings_to_urls": False})
+    workbook = streaming_workbook(rejects_path)
     sheet = workbook.add_worksheet("未导入的行")
-    sheet.write_row(0, 0, ["行号", "原因", *SOURCES[batch.source].headers])
+    headers = ["行号", "原因", *SOURCES[batch.source].headers]
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(2, len(headers) - 1, 14)
+    sheet.write_row(0, 0, headers, header_format(workbook))
     listed: list = []
 
     def on_reject(number, reason, cells):
@@ -53,6 +56,7 @@ def import_source_file(ctx, batch_id: int):
         db.session.rollback()
         _finish(batch_id, state="failed", error=str(exc))
         raise UserFacingJobError(str(exc)) from None
+    print_setup(sheet, last_row=len(listed), last_col=len(headers) - 1)
     workbook.close()
     batch = db.session.get(ImportBatch, batch_id)
     batch.state, batch.finished_at, batch.rejects = "done", utcnow(), batch_rejects

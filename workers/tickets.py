@@ -1,11 +1,10 @@
 """Ticket jobs: the periodic escalation scan and the monthly XLSX report."""
 import logging
 
-import xlsxwriter
-
 from app.clock import utcnow
 from app.extensions import db
 from app.models.user import User
+from app.spreadsheets import header_format, print_setup, streaming_workbook
 from workers.context import _fresh_pool_after_fork, job_app, portal_job
 
 log = logging.getLogger(__name__)
@@ -41,8 +40,8 @@ def monthly_report(ctx, viewer_id: int, month: str):
     tickets = [t for t in figs["tickets"] if t.created_at < until]
     ctx.progress(30, "统计完成，正在写入")
     path = ctx.result_file(f"tickets-{month}.xlsx")
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
-    bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    book = streaming_workbook(path)
+    bold = header_format(book)
     summary = book.add_worksheet("SLA 达标")
     summary.set_column(0, 0, 16)
     summary.set_column(1, 4, 14)
@@ -63,6 +62,8 @@ def monthly_report(ctx, viewer_id: int, month: str):
     for cat, n in figs["categories"]:
         row += 1
         summary.write_row(row, 0, (cat, n))
+    # The summary is several small tables one under another: no single header row to repeat.
+    print_setup(summary, last_row=row, last_col=4, title_rows=0)
     detail = book.add_worksheet("工单明细")
     detail.set_column(0, 9, 14)
     detail.write_row(0, 0, ("单号", "标题", "类别", "级别", "状态", "处理人", "提交时间", "响应超时", "解决超时",
@@ -73,6 +74,7 @@ def monthly_report(ctx, viewer_id: int, month: str):
                                 t.assignee.display_name if t.assignee else "", to_local(t.created_at).strftime(
                                     "%Y-%m-%d %H:%M"), "是" if c.response.breached else "否",
                                 "是" if c.resolution.breached else "否", t.breach_reason))
+    print_setup(detail, last_row=len(tickets), last_col=9)
     ctx.progress(70, "正在写入工作量")
     work = book.add_worksheet("工作量")
     work.set_column(0, 0, 20)
@@ -84,5 +86,6 @@ def monthly_report(ctx, viewer_id: int, month: str):
             row += 1
             work.write_row(row, 0, (r.key, float(r.hours), float(r.person_days), float(r.person_months)))
         row += 2
+    print_setup(work, last_row=max(row - 2, 0), last_col=3, title_rows=0)
     book.close()
     return {"path": str(path), "name": f"运维月报-{month}.xlsx", "message": f"共 {len(tickets)} 张工单"}

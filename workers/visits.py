@@ -1,10 +1,9 @@
 """Visit and move exports to XLSX, streamed in constant memory."""
-import xlsxwriter
-
 from app.clock import to_local
 from app.extensions import db
 from app.models.user import User
 from app.security import audit
+from app.spreadsheets import header_format, print_setup, streaming_workbook
 from workers.context import portal_job
 
 VISIT_HEADERS = ("走访时间", "户号", "网格", "走访人", "类型", "见面人员", "检查情况", "走访情况", "需要跟进",
@@ -15,13 +14,17 @@ BATCH = 1000
 
 
 def _workbook(path, title, headers):
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
+    workbook = streaming_workbook(path)
     sheet = workbook.add_worksheet(title)
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, len(headers) - 1, 14)
-    sheet.write_row(0, 0, headers, workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}))
+    sheet.write_row(0, 0, headers, header_format(workbook))
     return workbook, sheet
+
+
+def _close(workbook, sheet, written: int, headers) -> None:
+    print_setup(sheet, last_row=written, last_col=len(headers) - 1)
+    workbook.close()
 
 
 def _when(value) -> str:
@@ -48,7 +51,7 @@ def export_visits(ctx, viewer_id: int, filters: dict):
         if written % BATCH == 0:
             ctx.progress(written * 100 // max(total, 1), f"已写入 {written} / {total} 行")
             db.session.expunge_all()
-    workbook.close()
+    _close(workbook, sheet, written, VISIT_HEADERS)
     audit.record("visits.export", object_type="visit", detail=f"{written} 行", actor=viewer)
     db.session.commit()
     return {"path": str(path), "name": "走访记录.xlsx", "message": f"共导出 {written} 条走访记录"}
@@ -70,7 +73,7 @@ def export_moves(ctx, viewer_id: int, filters: dict):
                                      row.from_number, row.to_number, row.from_region, row.to_region, move.place,
                                      move.event_date.isoformat(), move.reason, _when(move.requested_at),
                                      _when(move.decided_at), move.reject_reason))
-    workbook.close()
+    _close(workbook, sheet, written, MOVE_HEADERS)
     audit.record("moves.export", object_type="move", detail=f"{written} 行", actor=viewer)
     db.session.commit()
     return {"path": str(path), "name": "迁入迁出.xlsx", "message": f"共导出 {written} 条"}

@@ -12,6 +12,7 @@ from app.models.job import Job
 from tests.conftest import body, login, post
 from tests.credit.helpers import CHEN_ID, FOOD_USCC
 from workers.queues import drain
+from tests.xlsx_checks import assert_printable
 
 HEADER = (
     "证件号码",
@@ -111,7 +112,9 @@ def test_import_creates_rejects_and_is_idempotent(demo, client, app):
     job = _run(client, app, ROWS)
     assert job.state == "done", job.error
     assert "新增 2 条" in job.message and "退回 3 条" in job.message
-    rows = list(openpyxl.load_workbook(job.result_path).active.iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(job.result_path).active
+    assert_printable(sheet, title_rows="$1:$1")
+    rows = list(sheet.iter_rows(values_only=True))
     reasons = {r[0]: r[1] for r in rows[1:]}
     assert "校验位不正确" in reasons[4] and "不得长于 1 年" in reasons[5] and "类别应为" in reasons[6]
     created = (

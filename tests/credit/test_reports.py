@@ -169,9 +169,10 @@ def test_qr_code_in_pdf_points_to_verification(demo, client, app):
 
     login(client, "credit")
     report = _issue(client, app)
-    _pdf, meta = build_report_pdf(report.id, "http://portal.example")
+    app.config["PUBLIC_URL"] = "http://portal.example/xz"  # a path prefix behind the proxy is kept
+    _pdf, meta = build_report_pdf(report.id)
     assert meta["url"] == (
-        f"http://portal.example/verify/{report.number}?c="
+        f"http://portal.example/xz/verify/{report.number}?c="
         f"{reports.verify_code(report.number, report.content_sha256)}"
     )
 

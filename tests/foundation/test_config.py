@@ -29,8 +29,21 @@ def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="PORTAL_PII_KEY"):
         Config(tmp_path)
     monkeypatch.setenv("PORTAL_PII_KEY", "y" * 48)
+    monkeypatch.delenv("PORTAL_PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="PORTAL_PUBLIC_URL"):
+        Config(tmp_path)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.qinghe.example/")
     config = Config(tmp_path)
     assert config.SESSION_COOKIE_SECURE and not (tmp_path / "secret_key").exists()
+    assert config.PUBLIC_URL == "https://portal.qinghe.example"
+
+
+@pytest.mark.parametrize("value", ["portal.qinghe.example", "ftp://portal", "https://", "https://p.example/?x=1"])
+def test_public_url_must_be_an_http_address(tmp_path, monkeypatch, value):
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", value)
+    with pytest.raises(ConfigError, match="PORTAL_PUBLIC_URL"):
+        Config(tmp_path)
 
 
 def test_postgres_urls_use_psycopg3():

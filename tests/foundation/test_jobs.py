@@ -13,6 +13,7 @@ from app.models.job import Job
 from tests.conftest import TEST_REDIS_URL, body, login, post, project_root
 from workers.context import portal_job
 from workers.queues import drain, start_embedded_worker
+from tests.xlsx_checks import assert_printable
 
 
 def _export(client):
@@ -37,7 +38,8 @@ def test_audit_export_job_runs_and_downloads(demo, client, app):
     sheet = openpyxl.load_workbook(path).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号"
-    assert {r[3] for r in rows[1:]} == {"auth.login"}
+    assert_printable(sheet, title_rows="$1:$1", title_cols="$A:$B")
+    assert {r[3] for r in rows[1:]} == {"登录成功"} and {r[10] for r in rows[1:]} == {"auth.login"}
     assert db.session.execute(db.select(AuditLog).where(AuditLog.action == "job.download")).first()
 
 

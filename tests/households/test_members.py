@@ -13,6 +13,7 @@ from fixtures.loader import read_csv
 from tests.conftest import body, login, post
 from tests.households.helpers import QINGXI_1, first_in, fresh_id, members
 from workers.queues import drain
+from tests.xlsx_checks import assert_printable
 
 NEWCOMER = next(r for r in read_csv("pool/huji.csv") if r["姓名"] == "林可馨")
 
@@ -129,7 +130,9 @@ def test_export_job_masks_ids_unless_the_user_may_reveal(demo, client, app):
     drain(app)
     job_id = body(response).split('id="job-')[1].split('"')[0]
     data = client.get(f"/jobs/{job_id}/download").data
-    rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert_printable(sheet, title_rows="$1:$1")
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "户号" and len(rows) > 5
     assert all("*" in r[7] for r in rows[1:])
     assert db.session.execute(db.select(AuditLog).where(AuditLog.action == "household.export")).scalar_one()

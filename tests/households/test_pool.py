@@ -13,6 +13,7 @@ from fixtures.households import POOL_DIR
 from tests.conftest import body, login, post
 from tests.households.helpers import fresh_id
 from workers.queues import drain
+from tests.xlsx_checks import assert_printable
 
 HEADER = "公民身份号码,姓名,性别,出生日期,民族,户籍地址,网格代码\n"
 
@@ -52,7 +53,9 @@ def test_import_with_rejected_rows_listed_and_downloadable(demo, client, app):
     page = body(client.get(response.headers["Location"]))
     assert "校验位" in page and "会被 Excel 当作公式" in page and "<b>x</b>" not in page
     download = client.get(f"/jobs/{batch.job_id}/download")
-    rows = list(openpyxl.load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(download.data)).active
+    assert_printable(sheet, title_rows="$1:$1")
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("行号", "原因") and [r[0] for r in rows[1:]] == [3, 4, 5, 6]
     assert rows[2][3].startswith("=HYPERLINK")  # kept as text for the department, never as a formula
 

@@ -8,6 +8,7 @@ import pytest
 from app.extensions import db
 from app.models.ticket import Ticket, TicketAttachment, TicketSystem
 from tests.conftest import body, login, post
+from tests.xlsx_checks import assert_printable
 
 GZIP = {"Accept-Encoding": "gzip"}
 PAGE_BUDGET = 8 * 1024
@@ -150,8 +151,11 @@ def test_dashboard_and_monthly_report_job(demo, client, app):
     drain(app)
     job = db.session.execute(db.select(Job).where(Job.kind == "tickets.monthly")).scalar_one()
     assert job.state == "done", job.error
-    book = load_workbook(job.result_path, read_only=True)
+    book = load_workbook(job.result_path)
     assert book.sheetnames == ["SLA 达标", "工单明细", "工作量"]
+    assert_printable(book["SLA 达标"], title_rows=None)
+    assert_printable(book["工单明细"], title_rows="$1:$1")
+    assert_printable(book["工作量"], title_rows=None)
 
 
 @pytest.mark.parametrize("url", ["/tickets/", "/tickets/board", "/tickets/review", "/tickets/dashboard"])

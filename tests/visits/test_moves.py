@@ -24,6 +24,7 @@ from tests.conftest import body, login, post
 from tests.frozen import FROZEN_TODAY
 from tests.visits.helpers import count, household, members, user
 from workers.queues import drain
+from tests.xlsx_checks import assert_printable
 
 TODAY = FROZEN_TODAY.isoformat()
 
@@ -290,8 +291,9 @@ def test_list_filters_and_query_count(demo, client, count_queries):
     assert response.status_code == 200
     drain(demo)
     job_id = body(response).split('id="job-')[1].split('"')[0]
-    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).active
-                .iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).active
+    assert_printable(sheet, title_rows="$1:$1")
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "类型" and sorted(r[3] for r in rows[1:]) == sorted(["萧阳", "张莹"])
 
 

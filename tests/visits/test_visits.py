@@ -15,6 +15,7 @@ from app.models.visit import Visit
 from tests.conftest import body, login, post
 from tests.visits.helpers import count, household
 from workers.queues import drain
+from tests.xlsx_checks import assert_printable
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -191,8 +192,9 @@ def test_visit_export_job(demo, client):
     assert response.status_code == 200 and "排队中" in body(response)
     drain(demo)
     job_id = body(response).split('id="job-')[1].split('"')[0]
-    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).active
-                .iter_rows(values_only=True))
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/jobs/{job_id}/download").data)).active
+    assert_printable(sheet, title_rows="$1:$1")
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "走访时间" and {r[1] for r in rows[1:]} == {"QH00100100101", "QH00100100102"}
     assert count(AuditLog, AuditLog.action == "visits.export") == 1
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from app.blueprints.admin import audit_log, bp, calendar, services
 from app.blueprints.admin import messages as messages_log
+from app.blueprints.admin.audit_names import object_names
 from app.blueprints.admin.forms import AuditFilterForm, CalendarOverrideForm, RegionForm, RenameRegionForm, UserForm
 from app.clock import local_today
 from app.extensions import db
@@ -154,7 +155,8 @@ def audit():
     filters = audit_log.plain_filters(form) if form.validate() else {}
     page, size = page_args(50, 200)
     result = paginate(audit_log.audit_query(_actor(), filters), page, size)
-    return render("admin/audit.html", "admin/_audit_table.html", form=form, result=result, filters=filters)
+    return render("admin/audit.html", "admin/_audit_table.html", form=form, result=result, filters=filters,
+                  names=object_names(result.items))
 
 
 @bp.route("/audit/export", methods=["POST"])

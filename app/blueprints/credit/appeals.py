@@ -9,7 +9,7 @@ from app.blueprints.credit import services
 from app.blueprints.credit.settings import setting
 from app.blueprints.notifications.services import notify
 from app.channels import send_sms
-from app.clock import local_today, utcnow
+from app.clock import local_today, to_local, utcnow
 from app.extensions import db
 from app.models import credit as C
 from app.security import audit, pii
@@ -124,7 +124,7 @@ def forward_objection(user, objection: C.Objection) -> C.Objection:
     notify(
         services.department_users(record.department),
         "请答复信用异议",
-        body=f"{record.doc_number}，请于 {objection.due_at:%Y-%m-%d} 前答复",
+        body=f"{record.doc_number}，请于 {to_local(objection.due_at):%Y-%m-%d} 前答复",
         kind="alert",
         dedupe_key=f"objection-forward-{objection.id}",
     )

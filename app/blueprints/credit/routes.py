@@ -12,6 +12,7 @@ from app.clock import local_today, utcnow
 from app.extensions import db
 from app.models import credit as C
 from app.pagination import paginate
+from app.public_urls import public_url
 from app.security import audit
 from app.security import permissions as P
 from app.security.permissions import requires
@@ -338,7 +339,7 @@ def report_new(subject_id: int):
             owner=_me(),
             queue="reports",
             params={"report": report.id},
-            args=(report.id, request.url_root),
+            args=(report.id,),
         )
     except QueueUnavailable:
         flash("任务队列暂不可用，请稍后重试", "error")
@@ -470,7 +471,7 @@ def kiosks_page():
             _device, token = kiosks.create_device(
                 _me(), name=form.name.data, location=form.location.data, account_id=form.account_id.data
             )
-            link = url_for("kiosk.enroll", token=token, _external=True)
+            link = public_url("kiosk.enroll", token=token)
         except Invalid as exc:
             general = exc.attach(form)
     status = 422 if request.method == "POST" and link is None else 200
@@ -500,7 +501,7 @@ def kiosk_relink(device_id: int):
         form=None,
         general=[],
         devices=kiosks.devices(),
-        link=url_for("kiosk.enroll", token=token, _external=True),
+        link=public_url("kiosk.enroll", token=token),
     )
 
 

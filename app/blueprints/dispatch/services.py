@@ -13,6 +13,7 @@ from app.models.dispatch import (APPROVED, CSV_DROP, DRAFT, SUPERSEDED, WEBHOOK,
                                  DispatchTarget, DispatchTargetVersion, OutboxEvent)
 from app.models.region import Region
 from app.outbox import event_types, known_fields
+from app.public_urls import public_host_port
 from app.security import audit, pii
 from app.security.scoping import in_scope
 from app.validation import Invalid
@@ -48,7 +49,7 @@ def parse_mapping(text: str) -> dict:
 
 
 def _self_hosts() -> set[str]:
-    hosts = set(current_app.config["SELF_HOSTS"])
+    hosts = set(current_app.config["SELF_HOSTS"]) | {public_host_port()}
     if has_request_context():
         host = request.host
         hosts.add(host if ":" in host else f"{host}:{443 if request.scheme == 'https' else 80}")

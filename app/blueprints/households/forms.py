@@ -1,11 +1,13 @@
 """Household and member forms; choices come from the dictionaries and the user's grids."""
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.blueprints.households.kinship import relation_choices
 from app.forms import PortalForm
 from app.models.household import HOUSEHOLD_KINDS
-from app.models.person import (EDUCATIONS, ETHNIC_GROUPS, MARITAL, POLITICAL, RELATIONS, RESIDENCE_STATUSES,
+from app.models.person import (EDUCATIONS, ETHNIC_GROUPS, MARITAL, POLITICAL, RESIDENCE_STATUSES,
                                RESIDENCE_TYPES)
 
 
@@ -58,7 +60,8 @@ class PersonForm(PortalForm):
     birth_date = DateField("出生日期", validators=[Optional()])
     ethnicity = SelectField("民族", choices=_pairs(ETHNIC_GROUPS), validate_choice=False)
     phone = StringField("手机号")
-    relation = SelectField("与户主关系", choices=_pairs(RELATIONS[1:]), validate_choice=False)
+    relation = SelectField("与户主关系", choices=relation_choices(), validate_choice=False)
+    relation_confirmed = BooleanField("与户主关系和出生日期已核实")
     residence_status = SelectField("人员状态", choices=_pairs(RESIDENCE_STATUSES), validate_choice=False)
     residence_type = SelectField("居住类型", choices=_pairs(RESIDENCE_TYPES), validate_choice=False)
     tags = TagsField("人员标签")
@@ -68,6 +71,8 @@ class PersonForm(PortalForm):
     marital_status = SelectField("婚姻状况", choices=_pairs(MARITAL), validate_choice=False)
     override_reason = StringField("修改来源数据的原因", validators=[Length(max=128, message="不超过 128 个字符")])
     row_version = HiddenField()
+    # Which fields the last ID look-up filled, so the next look-up can clear or replace every one of them.
+    autofilled = HiddenField()
 
     def values(self) -> dict:
         """The submitted values as the service takes them."""
@@ -84,7 +89,7 @@ class ChangeHeadForm(PortalForm):
     """Pick the new head and what the old head becomes."""
 
     person_id = SelectField("新户主", coerce=int, validate_choice=False)
-    old_head_relation = SelectField("原户主改为", choices=_pairs(RELATIONS[1:]), validate_choice=False)
+    old_head_relation = SelectField("原户主改为", choices=relation_choices(), validate_choice=False)
 
 
 class TagForm(PortalForm):

@@ -2,6 +2,7 @@
 from datetime import date
 
 from app import outbox
+from app.blueprints.households import kinship
 from app.blueprints.households.tags import active_tags
 from app.blueprints.pool.autofill import facts_for_hash
 from app.blueprints.pool.conflicts import withdraw_for
@@ -156,6 +157,8 @@ def add_member(user, household: Household, values: dict) -> Person:
     clean = validated_person(values, user=user)
     if clean["relation"] == "户主":
         raise Invalid({"relation": "每户只能有一位户主；如需更换户主，请使用“变更户主”"})
+    kinship.check_relation(kinship.present_members(household.id), clean["relation"], clean["birth_date"],
+                           confirmed=bool(values.get(kinship.CONFIRM_FIELD)))
     person = insert_person(household, clean)
     db.session.commit()
     return person
@@ -169,6 +172,9 @@ def update_member(user, household: Household, person: Person, values: dict, *, v
         raise Invalid({"relation": "户主的关系须为“户主”；如需更换户主，请使用“变更户主”"})
     if not person.is_head and clean["relation"] == "户主":
         raise Invalid({"relation": "每户只能有一位户主；如需更换户主，请使用“变更户主”"})
+    if (clean["relation"], clean["birth_date"]) != (person.relation, person.birth_date):
+        kinship.check_relation(kinship.present_members(household.id), clean["relation"], clean["birth_date"],
+                               person_id=person.id, confirmed=bool(values.get(kinship.CONFIRM_FIELD)))
     before = audit.snapshot(person, PERSON_FIELDS)
     _assign(person, clean)
     changes = audit.changed(before, person)

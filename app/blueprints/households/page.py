@@ -1,10 +1,11 @@
 """Everything the household page shows, preloaded in a fixed number of queries."""
 from app.blueprints.households.forms import ChangeHeadForm, ReasonForm
+from app.blueprints.households.kinship import relation_choices
 from app.blueprints.households.queries import ancestors, members_of
 from app.blueprints.households.sections import sections_for
 from app.blueprints.pool.sources import SOURCES, source_label
 from app.extensions import db
-from app.models.person import PRESENT, REGISTERED, RELATIONS
+from app.models.person import PRESENT, REGISTERED
 from app.models.source import Conflict, SourceRecord
 from app.security.permissions import ARCHIVE_EDIT, PII_REVEAL
 
@@ -39,7 +40,7 @@ def household_context(household, user) -> dict:
     # Only a registered (在册) member can head the household: not one who moved out, died or is in transit.
     head_form.person_id.choices = [(p.id, p.name) for p in current
                                    if not p.is_head and p.residence_status == REGISTERED]
-    head_form.old_head_relation.choices = [(r, r) for r in RELATIONS[1:]]
+    head_form.old_head_relation.choices = relation_choices()
     return {"household": household, "members": current, "former": former, "facts": source_facts(current),
             "conflicts": conflicts, "path": [r.name for r in ancestors(household.region)],
             "sections": sections_for(household, user),

@@ -186,6 +186,12 @@ def members_of(household: Household) -> list[Person]:
     return list(db.session.execute(stmt).scalars())
 
 
+def head_name(household: Household) -> str:
+    """The name of the household's present head ('' for a household without one)."""
+    return db.session.execute(db.select(Person.name).where(
+        Person.household_id == household.id, Person.is_head.is_(True), Person.deleted_at.is_(None))).scalar() or ""
+
+
 def ancestors(region: Region) -> list[Region]:
     """The region's chain from the top, by its materialized path (one query)."""
     ids = [int(part) for part in region.path.strip("/").split("/") if part]

@@ -6,7 +6,7 @@ from app.blueprints.households import bp, members, queries, services, tags
 from app.blueprints.households.forms import ChangeHeadForm, HouseholdForm, NewHouseholdForm, PersonForm, ReasonForm
 from app.blueprints.households.page import household_context
 from app.blueprints.jobs.services import QueueUnavailable, start_job
-from app.blueprints.pool.autofill import as_form_value, facts_for_number
+from app.blueprints.pool.autofill import facts_for_number, refill
 from app.extensions import db
 from app.models.household import HOUSEHOLD_KINDS
 from app.security import audit
@@ -152,12 +152,7 @@ def member_autofill(household_id: int):
     form.process(request.args)
     if person is not None and "*" in (form.id_number.data or ""):
         form.id_number.data = person.id_number
-    number, facts = facts_for_number(form.id_number.data)
-    for name, fact in facts.items():
-        if name == "disability":
-            form.tags.data = list(dict.fromkeys((form.tags.data or []) + ["残疾人"]))
-        else:
-            form[name].data, form[name].raw_data = as_form_value(fact), None
+    number, facts = refill(form, person)
     if facts:  # pool facts about a resident are personal data: each look-up is on record
         audit.record("pool.autofill", object_type="source_record", detail=mask_id(number))
         db.session.commit()

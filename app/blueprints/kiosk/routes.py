@@ -222,7 +222,7 @@ def print_report():
             owner=actor,
             queue="reports",
             params={"report": report.id},
-            args=(report.id, request.url_root),
+            args=(report.id,),
         )
     except QueueUnavailable:
         flash("打印服务暂不可用，请稍后重试", "error")

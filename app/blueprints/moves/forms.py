@@ -4,7 +4,8 @@ from wtforms.validators import Optional
 
 from app.forms import PortalForm
 from app.models.household import HOUSEHOLD_KINDS
-from app.models.person import ETHNIC_GROUPS, RELATIONS
+from app.blueprints.households.kinship import relation_choices
+from app.models.person import ETHNIC_GROUPS
 
 
 def _coerce_id(value):
@@ -37,7 +38,8 @@ class TransferForm(_MoveForm):
 
     to_region_id = SelectField("迁入社区/村", coerce=_coerce_id, validate_choice=False)
     to_household_number = StringField("迁入户号（本辖区内必填）")
-    relation = SelectField("与新户户主关系", choices=[(r, r) for r in RELATIONS[1:]])
+    relation = SelectField("与新户户主关系", choices=relation_choices())
+    relation_confirmed = BooleanField("与户主关系和出生日期已核实")
 
 
 class MoveInForm(PortalForm):
@@ -47,7 +49,8 @@ class MoveInForm(PortalForm):
     name = StringField("姓名")
     ethnicity = SelectField("民族", choices=[(e, e) for e in ETHNIC_GROUPS])
     phone = StringField("手机号")
-    relation = SelectField("与户主关系", choices=[(r, r) for r in RELATIONS])
+    relation = SelectField("与户主关系", choices=relation_choices(with_head=True))
+    relation_confirmed = BooleanField("与户主关系和出生日期已核实")
     place = StringField("迁出地（原住址）")
     event_date = DateField("迁入日期", validators=[Optional()])
     reason = StringField("原因/说明")
@@ -75,7 +78,8 @@ class AcceptForm(_NewHouseholdFields):
 
     new_household = BooleanField("新建户")
     to_household_number = StringField("迁入户号")
-    relation = SelectField("与户主关系", choices=[(r, r) for r in RELATIONS[1:]])
+    relation = SelectField("与户主关系", choices=relation_choices())
+    relation_confirmed = BooleanField("与户主关系和出生日期已核实")
 
 
 class RejectForm(PortalForm):

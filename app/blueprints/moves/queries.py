@@ -6,11 +6,16 @@ from flask import abort
 from sqlalchemy import or_
 from sqlalchemy.orm import aliased
 
+from app.blueprints.households.kinship import years_younger
+from app.blueprints.households.queries import ancestors
+from app.clock import local_today
 from app.extensions import db
 from app.models.household import Household
 from app.models.move import MOVE_KINDS, MOVE_STATES, PENDING, Move
+from app.models.person import Person
 from app.models.region import Region
 from app.pagination import Page, paginate
+from app.security.pii import mask_id
 from app.security.scoping import subtree_ids
 
 
@@ -128,3 +133,27 @@ def receives(user, move: Move) -> bool:
     """True when the user's area is the receiving side of a move."""
     region = db.session.get(Region, move.to_region_id) if move.to_region_id else None
     return region is not None and user.region.contains(region)
+
+
+@dataclass
+class Mover:
+    """Whom a move concerns, as the receiving community sees it before deciding (ID masked)."""
+
+    name: str
+    id_masked: str
+    gender: str
+    age: int | None
+    from_household: str
+    from_area: str
+
+
+def mover(move: Move) -> Mover | None:
+    """The person of a move with where they come from (three small reads; one move page)."""
+    person = db.session.get(Person, move.person_id) if move.person_id else None
+    if person is None:
+        return None
+    source = db.session.get(Household, move.from_household_id) if move.from_household_id else None
+    area = " · ".join(r.name for r in ancestors(source.region)[1:]) if source is not None else ""
+    age = years_younger(person.birth_date, local_today()) if person.birth_date else None
+    return Mover(person.name, mask_id(person.id_number), person.gender, age,
+                 source.number if source is not None else "", area)

@@ -152,7 +152,7 @@ def _decision(move, accept_form=None, reject_form=None, general=None, status=200
     return render("moves/show.html", "moves/_decision.html", move=move, accept_form=form,
                   origin=origin.name if origin else "", goal=area.name if area else "",
                   reject_form=reject_form or RejectForm(), general=general or [], status=status,
-                  can_decide=queries.receives(_user(), move))
+                  can_decide=queries.receives(_user(), move), mover=queries.mover(move))
 
 
 @bp.route("/<int:move_id>")

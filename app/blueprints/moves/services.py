@@ -7,6 +7,7 @@ conditional UPDATE ... WHERE state = 'pending', so of two officers deciding at o
 from datetime import date
 
 from app import outbox
+from app.blueprints.households import kinship
 from app.blueprints.households.members import validated_person, insert_person
 from app.blueprints.households.queries import ancestors
 from app.blueprints.moves import rules
@@ -164,6 +165,8 @@ def move_in(user, household: Household, values: dict) -> Move:
         raise Invalid({"relation": "该户已有户主；请选择与户主的关系"})
     known = db.session.execute(db.select(Person).where(Person.id_number_hash == pii.blind_index(number),
                                                        Person.deleted_at.is_(None))).scalar_one_or_none()
+    kinship.check_relation(present, relation, pii.parse_id_number(number).birth_date,
+                           person_id=known.id if known else None, confirmed=bool(values.get(kinship.CONFIRM_FIELD)))
     if known is not None and known.residence_status in PRESENT:
         raise Invalid({"id_number": "该身份证号的人员仍在册，请办理县内迁移"})
     if known is not None and known.residence_status == "死亡":
@@ -231,6 +234,8 @@ def transfer(user, person: Person, values: dict) -> Move:
     destination = _target_household(user, target, values.get("to_household_number"))
     if destination.id == household.id:
         raise Invalid({"to_household_number": "迁入户不能是原户"})
+    kinship.check_relation(rules.present_members(destination.id), relation, person.birth_date, person_id=person.id,
+                           confirmed=bool(values.get(kinship.CONFIRM_FIELD)))
     move = _new_move(user, TRANSFER, APPLIED, person, **dict(fields, to_household_id=destination.id))
     _apply_transfer(user, move, person, household, destination, relation, new_head)
     db.session.commit()
@@ -308,6 +313,8 @@ def accept(user, move: Move, values: dict) -> Move:
         destination = new_household(user, values, area)
     else:
         destination = _target_household(user, area, values.get("to_household_number"))
+        kinship.check_relation(rules.present_members(destination.id), relation, person.birth_date,
+                               person_id=person.id, confirmed=bool(values.get(kinship.CONFIRM_FIELD)))
     _claim(user, move, APPLIED)
     move.to_household_id = destination.id
     audit.record("move.accept", move, changes={"state": [PENDING, APPLIED], "to_household_id": [None, destination.id]})

@@ -6,6 +6,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models.notification import Notification
 from app.models.user import User
+from app.public_urls import public_link
 from app.security.redact import mask_numbers
 
 
@@ -31,7 +32,7 @@ def notify(user_ids, title: str, *, body: str = "", link: str | None = None, kin
         if sms and user.phone:
             send_sms(user.phone, f"【基层治理】{title}")
         if email and user.email:
-            send_email(user.email, title, body)
+            send_email(user.email, title, body + (f"\n\n查看：{public_link(link)}" if link else ""))
     return created
 
 

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.blueprints.pool.sources import FILLABLE, field_sources, source_label
+from app.clock import to_local
 from app.extensions import db
 from app.models.source import SourceRecord
 from app.security import pii
@@ -50,7 +51,8 @@ def facts_for_hash(id_hash: str | None) -> dict[str, Fact]:
         if record is not None:
             value = fact_value(field, record)
             if value:
-                facts[field] = Fact(field, value, source, record.changed_at.date().isoformat())
+                # China date: a file imported at 07:00 was imported "today", not yesterday in UTC.
+                facts[field] = Fact(field, value, source, to_local(record.changed_at).date().isoformat())
     return facts
 
 
@@ -71,3 +73,37 @@ def as_form_value(fact: Fact):
         except ValueError:
             return None
     return fact.value
+
+
+# Fields the ID number itself determines; filled from it when the pool has nothing better.
+FROM_ID = ("gender", "birth_date")
+
+
+def refill(form, person=None) -> tuple[str | None, dict[str, Fact]]:
+    """Fill the member form for its typed ID: every field the previous look-up filled is replaced or cleared.
+
+    A field the clerk typed by hand is left alone; one the last ID's pool data filled never survives a new ID.
+    `form.autofilled` carries the names filled last time and leaves with the names filled now.
+    """
+    number, facts = facts_for_number(form.id_number.data)
+    previous = {name for name in (form.autofilled.data or "").split(",") if name in FILLABLE}
+    filled = set(facts)
+    for name in previous - filled:
+        if name == "disability":
+            keep = person is not None and "残疾人" in person.tag_list
+            form.tags.data = [t for t in (form.tags.data or []) if t != "残疾人" or keep]
+        else:
+            form[name].data, form[name].raw_data = getattr(person, name) if person else form[name].default, None
+    for name, fact in facts.items():
+        if name == "disability":
+            form.tags.data = list(dict.fromkeys((form.tags.data or []) + ["残疾人"]))
+        else:
+            form[name].data, form[name].raw_data = as_form_value(fact), None
+    if number:
+        info = pii.parse_id_number(number)
+        for name in FROM_ID:
+            if name not in facts:
+                form[name].data, form[name].raw_data = getattr(info, name), None
+                filled.add(name)
+    form.autofilled.data = ",".join(sorted(filled))
+    return number, facts

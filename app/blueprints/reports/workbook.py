@@ -1,15 +1,19 @@
-"""Workbooks that look like what offices hand in: title, merged headers, frozen panes, totals, footer."""
+"""Workbooks that look like what offices hand in: title, merged headers, frozen panes, totals, footer, print setup."""
 import xlsxwriter
 
 from app.clock import to_local, utcnow
+from app.spreadsheets import SAFE_CELLS, print_setup
 
 
 class OfficeWorkbook:
-    """One sheet written top to bottom (xlsxwriter constant_memory: memory stays flat as rows grow)."""
+    """One sheet written top to bottom.
+
+    Not in constant_memory mode: a header cell merged over two rows must be registered while its first row is
+    still open, and a report has one row per child region or category (hundreds at most), so memory stays small.
+    """
 
     def __init__(self, path: str, sheet_name: str):
-        self.book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                               "strings_to_urls": False})
+        self.book = xlsxwriter.Workbook(path, SAFE_CELLS)
         self.sheet = self.book.add_worksheet(sheet_name[:31])
         self.row = 0
         self.width = 1
@@ -37,25 +41,23 @@ class OfficeWorkbook:
         self.row = 2
 
     def headers(self, groups: list[tuple[str, list[str]]]) -> None:
-        """Two header rows: group names merged over their columns (a one-column group spans both rows)."""
+        """Two header rows: group names merged over their columns; a one-column group named like its column spans
+        both rows. Cells are written row by row, left to right."""
         top, col = self.row, 0
         for group, columns in groups:
-            if len(columns) == 1 and columns[0] == group:
+            if _spans_both_rows(group, columns):
                 self.sheet.merge_range(top, col, top + 1, col, group, self.fmt["head"])
+            elif len(columns) > 1:
+                self.sheet.merge_range(top, col, top, col + len(columns) - 1, group, self.fmt["head"])
             else:
-                if len(columns) > 1:
-                    self.sheet.merge_range(top, col, top, col + len(columns) - 1, group, self.fmt["head"])
-                else:
-                    self.sheet.write(top, col, group, self.fmt["head"])
+                self.sheet.write(top, col, group, self.fmt["head"])
             col += len(columns)
         col = 0
         for group, columns in groups:
-            if not (len(columns) == 1 and columns[0] == group):
-                for name in columns:
-                    self.sheet.write(top + 1, col, name, self.fmt["head"])
-                    col += 1
-            else:
-                col += 1
+            if not _spans_both_rows(group, columns):
+                for offset, name in enumerate(columns):
+                    self.sheet.write(top + 1, col + offset, name, self.fmt["head"])
+            col += len(columns)
         self.row = top + 2
         self.first_data_row = self.row
         self.sheet.freeze_panes(self.row, 1)
@@ -87,5 +89,11 @@ class OfficeWorkbook:
         self.row += 1
 
     def close(self) -> None:
-        """Write the file."""
+        """Set the page up for printing (title and header rows, region column on every page) and write the file."""
+        print_setup(self.sheet, last_row=self.row - 1, last_col=self.width - 1,
+                    title_rows=self.first_data_row or 0, repeat_columns=1)
         self.book.close()
+
+
+def _spans_both_rows(group: str, columns: list[str]) -> bool:
+    return len(columns) == 1 and columns[0] == group

@@ -147,10 +147,8 @@ def show(ticket_id: int):
 @bp.route("/<int:ticket_id>/timeline")
 @requires(P.TICKETS_FILE)
 def timeline(ticket_id: int):
-    """The timeline alone (refreshed after a state change)."""
-    ticket = queries.get_ticket_or_404(_actor(), ticket_id)
-    d = queries.detail(_actor(), ticket, utcnow())
-    return render("tickets/show.html", "tickets/_timeline.html", d=d, t=ticket, **_labels())
+    """The timeline alone (refreshed after a state change); without htmx, the whole ticket page."""
+    return _detail(queries.get_ticket_or_404(_actor(), ticket_id), fragment="tickets/_timeline.html")
 
 
 @bp.route("/<int:ticket_id>/panel")

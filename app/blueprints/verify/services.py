@@ -30,6 +30,20 @@ class Verdict:
         """Whom a report is about is shown only to someone holding its code or its very file."""
         return self.report is not None and (self.code_ok is True or self.file_ok is True)
 
+    @property
+    def headline(self) -> str:
+        """The one word the page leads with: a failed code or file check overrides the archive's status."""
+        if self.code_ok is False:
+            return "无效：校验码不符"
+        if self.file_ok is False:
+            return "无效：与存档不一致"
+        return self.status
+
+    @property
+    def valid(self) -> bool:
+        """True only for a current report whose every check that was made passed."""
+        return self.headline == "有效"
+
 
 def _limit() -> None:
     if not hit(f"verify:{client_address()}", setting("CREDIT_VERIFY_PER_MINUTE"), 60):

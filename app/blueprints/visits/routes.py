@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
-from app.blueprints.households.queries import get_household_or_404
+from app.blueprints.households.queries import get_household_or_404, head_name
 from app.blueprints.households.tags import active_tags
 from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.visits import bp, queries, services
@@ -19,6 +20,13 @@ from app.web import page_args, render
 from workers.visits import export_visits
 
 WORKLIST_SIZE = 20
+
+
+def _household_link(text: str, household) -> Markup:
+    """A flash message naming the household (户号 and head) as a link back to its page."""
+    label = f"{household.number}（户主 {head_name(household) or '未登记'}）"
+    link = Markup('<a href="{}">{}</a>').format(url_for("households.show", household_id=household.id), label)
+    return Markup(text).format(link)
 
 
 def _user():
@@ -47,13 +55,13 @@ def new(household_id: int):
     if form.validate_on_submit():
         try:
             services.record_visit(_user(), household, form.values())
-            flash(f"已记录对 {household.number} 的走访", "success")
+            flash(_household_link("已记录对 {} 的走访", household), "success")
             return redirect(url_for("visits.today"), 303)
         except Invalid as exc:
             general = exc.attach(form)
     status = 422 if request.method == "POST" else 200
     return render("visits/form.html", "visits/_form.html", form=form, household=household, visit=None,
-                  general=general, status=status)
+                  head=head_name(household), general=general, status=status)
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -75,7 +83,7 @@ def edit(visit_id: int):
         general = ["超过 24 小时的走访记录（或他人的记录）须由社区及以上管理员修改"]
     status = 422 if request.method == "POST" else 200
     return render("visits/form.html", "visits/_form.html", form=form, household=household, visit=visit,
-                  general=general, status=status)
+                  head=head_name(household), general=general, status=status)
 
 
 @bp.route("/")
