@@ -33,6 +33,7 @@ ADMIN_MENU = [
     ("走访周期", "visits.policies", P.VISIT_POLICY),
     ("SLA 策略", "tickets.policy_list", P.TICKETS_POLICY),
     ("评分模型", "credit.score_models", P.CREDIT_MANAGE),
+    ("失信规则核查", "credit.rules_review", P.CREDIT_MANAGE),
     ("自助终端", "credit.kiosks", P.KIOSK_ENROLL),
     ("工作日历", "admin.calendar", P.CALENDAR_MANAGE),
     ("消息日志", "admin.messages", P.MESSAGES_VIEW),

@@ -116,3 +116,17 @@ def import_credit_records(ctx, user_id: int, source: str):
         "name": "导入退回行.xlsx",
         "message": f"新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
     }
+
+
+def escalate_overdue() -> int:
+    """The periodic credit scan: overdue objection/repair steps to the office head, expired list entries out."""
+    from app.blueprints.credit.deadlines import scan
+    from app.clock import utcnow
+    from workers.context import _fresh_pool_after_fork, job_app
+
+    with job_app().app_context():
+        _fresh_pool_after_fork(db)
+        try:
+            return scan(utcnow())
+        finally:
+            db.session.remove()

@@ -2,6 +2,7 @@
 from app.models.audit import AuditLog
 from app.models.calendar import CalendarOverride
 from app.models.credit import (
+    CreditListEntry,
     CreditRecord,
     CreditRecordVersion,
     CreditReport,
@@ -42,6 +43,7 @@ __all__ = [
     "AuditLog",
     "CalendarOverride",
     "Conflict",
+    "CreditListEntry",
     "CreditRecord",
     "CreditRecordVersion",
     "CreditReport",

@@ -4,7 +4,7 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from app.blueprints.credit.archive_link import archive_household
-from app.blueprints.credit import appeals, bp, reports, scoring, services, stats
+from app.blueprints.credit import appeal_states, appeals, bp, classes, lists, reports, scoring, services, stats
 from app.blueprints.credit import forms as F
 from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.kiosk import services as kiosks
@@ -91,10 +91,7 @@ def subject(subject_id: int):
     """A subject: records, score explanation, appeals and reports issued."""
     subject = services.get_subject_or_404(_me(), subject_id)
     records = services.subject_records(_me(), subject.id)
-    model = scoring.active_model()
-    explanation = scoring.explain(
-        subject, services.public_records(subject.id), scoring.repaired_count(subject.id), model.config
-    )
+    model, explanation = scoring.evaluate(subject)
     db.session.commit()  # the default model may just have been created
     issued = list(db.session.execute(reports.reports_query(_me(), subject.id).limit(20)).scalars())
     objections, repairs = appeals.subject_appeals(subject.id)
@@ -110,6 +107,7 @@ def subject(subject_id: int):
         today=local_today(),
         code=services.subject_code_masked(subject),
         household=archive_household(_me(), subject),
+        list_entries=lists.entries_of(subject.id),
     )
 
 
@@ -156,7 +154,16 @@ def record(record_id: int):
         repair_form=F.RepairForm(formdata=None),
         today=local_today(),
         general=[],
+        **_repair_context(record),
     )
+
+
+def _repair_context(record: C.CreditRecord) -> dict:
+    return {
+        "repair_refusal": appeals.repair_refusal(record, local_today()),
+        "commitment_text": appeals.COMMITMENT_TEXT,
+        "possible_from": classes.repair_possible_from(record) if record.category in C.REPAIRABLE else None,
+    }
 
 
 @bp.route("/records/<int:record_id>/fulfilment", methods=["POST"])
@@ -194,6 +201,7 @@ def _counter(record_id: int, form_cls, action):
         general=general,
         status=422,
         **forms,
+        **_repair_context(record),
     )
 
 
@@ -224,11 +232,14 @@ def repair_new(record_id: int):
         appeals.apply_repair(
             record,
             commitment=form.commitment.data,
+            commitment_accepted=form.accept_commitment.data,
+            commitment_files=request.files.getlist("commitment_file"),
+            fulfilment_note=form.fulfilment_note.data,
             files=request.files.getlist("attachments"),
             channel="counter",
             phone=form.phone.data,
         )
-        flash("信用修复申请已受理", "success")
+        flash(f"信用修复申请已受理，由认定部门（{record.department}）决定", "success")
 
     return _counter(record_id, F.RepairForm, act)
 
@@ -291,35 +302,44 @@ def objection(objection_id: int):
     )
 
 
-@bp.route("/repairs/<int:repair_id>", methods=["GET", "POST"])
-@requires(P.CREDIT_VIEW)
-def repair(repair_id: int):
-    """Review one repair application (credit officers decide)."""
+def _repair_page(repair_id: int, form=None, general=None, status: int = 200):
     repair, record, subject = appeals.get_repair_or_404(_me(), repair_id)
-    form = F.DecisionForm()
-    general: list[str] = []
-    failed = False
-    if request.method == "POST":
-        try:
-            if not _me().can(P.CREDIT_MANAGE):
-                raise Invalid("只有信用管理员可以审核修复申请")
-            appeals.decide_repair(
-                _me(), repair, approve=form.decision.data == "approve", answer=form.answer.data
-            )
-            flash("审核完成，已短信通知申请人", "success")
-            return redirect(url_for("credit.repair", repair_id=repair.id), 303)
-        except Invalid as exc:
-            general, failed = exc.attach(form), True
     return render(
         "credit/repair.html",
         repair=repair,
         record=record,
         subject=subject,
-        form=form,
-        general=general,
+        form=form or F.RepairMoveForm(formdata=None),
+        general=general or [],
         now=utcnow(),
-        status=422 if failed else 200,
+        actions=appeal_states.actions(appeal_states.REPAIR_MOVES, repair.state, _me(), repair.department),
+        status=status,
     )
+
+
+@bp.route("/repairs/<int:repair_id>")
+@requires(P.CREDIT_VIEW)
+def repair(repair_id: int):
+    """One repair application with the steps the user may take (the office forwards, the department decides)."""
+    return _repair_page(repair_id)
+
+
+@bp.post("/repairs/<int:repair_id>/<action>")
+@requires(P.CREDIT_ENTER)
+def repair_move(repair_id: int, action: str):
+    """Take one step of the repair workflow (appeal_states.REPAIR_MOVES decides who may)."""
+    repair, _record, _subject = appeals.get_repair_or_404(_me(), repair_id)
+    if action not in appeal_states.REPAIR_MOVES:
+        return _repair_page(repair_id, general=["未知的操作"], status=404)
+    form = F.RepairMoveForm()
+    try:
+        appeals.move_repair(_me(), repair, action, answer=form.answer.data)
+        flash(f"已{appeal_states.REPAIR_MOVES[action].label}", "success")
+        return redirect(url_for("credit.repair", repair_id=repair.id), 303)
+    except Invalid as exc:
+        db.session.rollback()
+        general = exc.attach(form)
+    return _repair_page(repair_id, form, general, 422)
 
 
 @bp.route("/subjects/<int:subject_id>/reports", methods=["POST"])
@@ -418,6 +438,13 @@ def report_revoke(report_id: int):
     )
 
 
+@bp.route("/rules-review")
+@requires(P.CREDIT_MANAGE)
+def rules_review():
+    """Records outside the current class bounds (kept from the earlier rules), listed for correction."""
+    return render("credit/rules_review.html", rows=services.rule_findings(_me()), today=local_today())
+
+
 @bp.route("/stats", endpoint="stats")
 @requires(P.CREDIT_VIEW)
 def stats_page():
@@ -428,10 +455,12 @@ def stats_page():
 @bp.route("/score-models", methods=["GET", "POST"])
 @requires(P.CREDIT_MANAGE)
 def score_models():
-    """The score model's versions; publishing a new one changes new reports only."""
-    current = scoring.active_model()
+    """Each subject kind's model versions; publishing a new one changes new reports only."""
+    kind = request.args.get("kind", C.PERSON)
+    spec = scoring.SPECS.get(kind, scoring.PERSON_SPEC)
+    current = scoring.active_model(spec.kind)
     db.session.commit()
-    form = F.score_model_form(current.config, request.form if request.method == "POST" else None)
+    form = F.score_model_form(current.config, request.form if request.method == "POST" else None, spec.parameters)
     general: list[str] = []
     failed = False
     if request.method == "POST":
@@ -439,18 +468,20 @@ def score_models():
             if not form.validate():
                 raise Invalid({})
             model = scoring.publish_model(
-                _me(), {k: getattr(form, k).data for k, *_ in scoring.PARAMETERS}, form.note.data
+                _me(), {k: getattr(form, k).data for k, *_ in spec.parameters}, form.note.data, spec.kind
             )
-            flash(f"评分模型 v{model.version} 已启用；已出具的报告不受影响", "success")
-            return redirect(url_for("credit.score_models"), 303)
+            flash(f"{spec.title}模型 v{model.version} 已启用；已出具的报告不受影响", "success")
+            return redirect(url_for("credit.score_models", kind=spec.kind), 303)
         except Invalid as exc:
             general, failed = exc.attach(form), True
     return render(
         "credit/score_models.html",
         form=form,
         general=general,
-        models=scoring.all_models(),
-        params=scoring.PARAMETERS,
+        models=scoring.all_models(spec.kind),
+        params=spec.parameters,
+        spec=spec,
+        specs=scoring.SPECS,
         status=422 if failed else 200,
     )
 

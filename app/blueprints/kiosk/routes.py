@@ -147,8 +147,7 @@ def me():
     """The citizen's own summary: records on report, score, appeals."""
     subject = g.subject
     records = services.public_records(subject.id)
-    model = scoring.active_model()
-    explanation = scoring.explain(subject, records, scoring.repaired_count(subject.id), model.config)
+    _model, explanation = scoring.evaluate(subject)
     db.session.commit()
     objections, repairs = appeals.subject_appeals(subject.id)
     return render(
@@ -196,6 +195,9 @@ def appeal(record_id: int, action: str):
                 appeals.apply_repair(
                     record,
                     commitment=form.commitment.data,
+                    commitment_accepted=form.accept_commitment.data,
+                    commitment_files=request.files.getlist("commitment_file"),
+                    fulfilment_note=form.fulfilment_note.data,
                     files=files,
                     channel="kiosk",
                     phone=form.phone.data,
@@ -210,6 +212,7 @@ def appeal(record_id: int, action: str):
         "kiosk/appeal.html",
         form=form,
         record=record,
+        commitment_text=appeals.COMMITMENT_TEXT,
         action=action,
         general=general,
         status=422 if request.method == "POST" else 200,
