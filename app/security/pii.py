@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from stdnum.cn import ric
 
+from app.clock import local_today
 from app.validation import Invalid
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -78,7 +79,7 @@ def parse_id_number(raw: str | None, field: str = "id_number") -> IdInfo:
     except ric.ValidationError:
         raise Invalid({field: "公民身份号码无效"}) from None
     birth = ric.get_birth_date(number)
-    if birth > date.today():
+    if birth > local_today():
         raise Invalid({field: "公民身份号码中的出生日期晚于今天"})
     place = ric.get_birth_place(number)
     return IdInfo(number=number, birth_date=birth, gender="男" if int(number[16]) % 2 else "女",
