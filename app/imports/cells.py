@@ -106,7 +106,7 @@ def _from_serial(serial: float) -> date:
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 
-def _numeric_code(value) -> bool:
+def is_numeric_code(value) -> bool:
     """A code that Excel turned into a number: a numeric cell, 3.30127E+17, or 330127198503121234.0."""
     if isinstance(value, bool):
         return False
@@ -124,7 +124,7 @@ def as_id_number(value, *, label: str = "证件号码") -> str | None:
     _check_readable(value)
     if is_blank(value):
         return None
-    if _numeric_code(value):
+    if is_numeric_code(value):
         raise CellError(label + FORMAT_AS_TEXT)
     text = as_text(value, max_length=32)
     try:
@@ -144,7 +144,7 @@ def as_credit_code(value, *, label: str = "统一社会信用代码") -> str | N
     _check_readable(value)
     if is_blank(value):
         return None
-    if _numeric_code(value):
+    if is_numeric_code(value):
         raise CellError(label + FORMAT_AS_TEXT)
     text = as_text(value, max_length=32).upper().replace(" ", "")
     try:

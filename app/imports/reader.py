@@ -25,6 +25,10 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 class FileRejected(Exception):
     """The whole file is unusable; the message is Chinese and shown to the user as it is."""
 
+    def __init__(self, message: str, *, missing: Sequence[str] = ()):
+        super().__init__(message)
+        self.missing = list(missing)  # required columns the header lacks, for a template hint
+
 
 class Unreadable:
     """A cell whose value cannot be used (a formula without a cached result, an error value)."""
@@ -75,6 +79,8 @@ def sniff_kind(head: bytes, filename: str) -> str:
         raise FileRejected("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后导入")
     if name.endswith(".csv"):
         return "csv"
+    if name.endswith(".xlsx"):
+        raise FileRejected("文件不是 XLSX 工作簿（按文件内容检查），请在 Excel 中另存为 .xlsx 后导入")
     raise FileRejected("只支持 .xlsx 或 .csv 文件（请勿上传 .xls、图片或压缩包）")
 
 
@@ -135,8 +141,9 @@ def _find_header(raw, columns, required) -> tuple[int, dict[str, int]]:
     if not seen_any:
         raise FileRejected("文件为空，没有表头和数据")
     if best is None:
-        raise FileRejected(f"前 {HEADER_SCAN_ROWS} 行中找不到表头，表头应包含：{'、'.join(required)}")
-    raise FileRejected(f"表头（第 {best[0]} 行）缺少列：{'、'.join(best[1])}")
+        raise FileRejected(f"表头缺少列：{'、'.join(required)}（前 {HEADER_SCAN_ROWS} 行中没有含这些列名的行）",
+                           missing=required)
+    raise FileRejected(f"表头（第 {best[0]} 行）缺少列：{'、'.join(best[1])}", missing=best[1])
 
 
 def _data_rows(raw, positions: dict[str, int], columns, max_rows: int):
@@ -276,8 +283,16 @@ def _xlsx_rows(path: Path, max_rows: int, max_unpacked_bytes: int):
         try:
             values = sheet.iter_rows()
             formulas = formula_sheet.iter_rows() if formula_book is not None else None
-            for number, cells in enumerate(values, start=1):
-                shapes = next(formulas, ()) if formulas is not None else ()
+            number = 0
+            while True:
+                try:
+                    cells = next(values, None)
+                    shapes = next(formulas, ()) if formulas is not None else ()
+                except Exception:  # the parser's own errors mean a damaged sheet, which the user must fix
+                    raise FileRejected(f"XLSX 文件已损坏：第 {number + 1} 行附近无法读取") from None
+                if cells is None:
+                    return
+                number += 1
                 yield number, [_xlsx_value(cell, shapes[i] if i < len(shapes) else None)
                                for i, cell in enumerate(cells)]
         finally:

@@ -262,3 +262,17 @@ def test_gbk_csv_through_the_workbook_path_is_not_confused_with_xlsx(tmp_path):
     data = io.BytesIO(CSV_TEXT.encode("gbk")).getvalue()
     table, rows = _read(_write(tmp_path, "名单.CSV", data))
     assert table.kind == "csv" and len(rows) == 2
+
+
+def test_a_sheet_damaged_after_its_first_rows_is_refused_as_the_users_file(tmp_path):
+    source = _xlsx(tmp_path, _names("张三", "李四"), name="fine.xlsx")
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(source) as plain, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in plain.infolist():
+            data = plain.read(entry)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row r=\"9\"><c r=\"A9\"><v>1</v></row></sheetData>")
+            out.writestr(entry.filename, data)
+    table = read_table(path, "damaged.xlsx", columns=COLUMNS, required=REQUIRED, max_rows=100)
+    with pytest.raises(FileRejected, match="已损坏"):
+        list(table.rows)
