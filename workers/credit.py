@@ -56,65 +56,58 @@ def render_credit_report(ctx, report_id: int, verify_base: str):
 
 
 @portal_job
-def import_credit_records(ctx, user_id: int, source: str):
-    """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
-    import openpyxl
+def import_credit_records(ctx, user_id: int, source: str, filename: str = "", category: str = "penalty"):
+    """Import a 双公示 file in the national template: every row it can; rejects in a workbook with reasons."""
     import xlsxwriter
 
     from app.blueprints.credit import importer
+    from app.imports import cells
+    from app.imports.reader import FileRejected
     from app.models.user import User
     from app.security import audit
     from app.validation import Invalid
 
     user = db.session.get(User, user_id)
+    label, columns, _required = importer.TEMPLATES[category]
     try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception:
-        raise UserFacingJobError("无法读取工作簿，请使用模板另存为 .xlsx") from None
-    rows = book.active.iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, ())]
-    missing = [c for c in importer.COLUMNS if c not in header]
-    if missing:
-        raise UserFacingJobError(f"缺少列：{'、'.join(missing)}")
+        table = importer.open_table(source, filename or Path(source).name, category)
+    except FileRejected as exc:
+        raise UserFacingJobError(str(exc)) from None
     created = skipped = 0
-    rejects = []
-    for number, row in enumerate(rows, start=2):
-        if number > importer.MAX_ROWS + 1:
-            rejects.append((number, "超过单次导入上限，未处理", row))
-            continue
-        if not any(v not in (None, "") for v in row):
-            continue
-        values = dict(zip(header, row))
-        try:
-            with db.session.begin_nested():
-                outcome = importer.import_row(user, values)
-            created += outcome == "created"
-            skipped += outcome == "skipped"
-        except Invalid as exc:
-            rejects.append((number, importer.flatten(exc), row))
-        if number % 200 == 0:
-            db.session.commit()
-            ctx.progress(min(95, number // 50), f"已处理 {number - 1} 行")
+    rejects, seen = [], {}
+    try:
+        for number, row in table.rows:
+            try:
+                with db.session.begin_nested():
+                    outcome = importer.import_row(user, category, row, seen, number)
+                created += outcome == "created"
+                skipped += outcome == "skipped"
+            except Invalid as exc:
+                rejects.append((number, importer.flatten(exc), row))
+            if number % 200 == 0:
+                db.session.commit()
+                ctx.progress(min(95, number * 100 // max(table.estimated_rows, 1)), f"已处理 {number} 行")
+    except FileRejected as exc:
+        db.session.rollback()
+        raise UserFacingJobError(str(exc)) from None
     audit.record(
         "credit.import",
         object_type="credit_record",
         actor=user,
-        detail=f"新增 {created}，已存在跳过 {skipped}，退回 {len(rejects)}",
+        detail=f"双公示{label}：新增 {created}，已存在跳过 {skipped}，退回 {len(rejects)}",
     )
     db.session.commit()
     path = ctx.result_file("rejects.xlsx")
     out = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     sheet = out.add_worksheet("退回行")
-    sheet.write_row(0, 0, ("行号", "原因", *header))
+    sheet.write_row(0, 0, ("行号", "原因", *columns))
     for index, (number, reason, row) in enumerate(rejects, start=1):
-        sheet.write_row(
-            index, 0, (number, reason, *[v.isoformat() if hasattr(v, "isoformat") else v for v in row])
-        )
+        sheet.write_row(index, 0, (number, reason, *[cells.display(row.get(c)) for c in columns]))
     out.close()
     return {
         "path": str(path),
         "name": "导入退回行.xlsx",
-        "message": f"新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
+        "message": f"{label}：新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
     }
 
 

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import utcnow
 from app.extensions import db
 
-PERSON, ORG = "person", "org"
-SUBJECT_KINDS = {PERSON: "自然人", ORG: "法人和非法人组织"}
+PERSON, ORG, INDIVIDUAL = "person", "org", "individual"
+SUBJECT_KINDS = {PERSON: "自然人", ORG: "法人和非法人组织", INDIVIDUAL: "个体工商户"}
+# Subjects keyed by 统一社会信用代码 (个体工商户 carry one too) and scored with the organisation model.
+CODED_KINDS = (ORG, INDIVIDUAL)
 
 LICENSE, PENALTY, REDLIST, BLACKLIST, ABNORMAL, PROMISE, WATCH = (
     "license",
@@ -85,8 +87,13 @@ class CreditSubject(db.Model):
 
     @property
     def kind_label(self) -> str:
-        """自然人 / 法人和非法人组织."""
+        """自然人 / 法人和非法人组织 / 个体工商户."""
         return SUBJECT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_org(self) -> bool:
+        """True for subjects keyed by 统一社会信用代码 (organisations and 个体工商户)."""
+        return self.kind in CODED_KINDS
 
 
 class CreditRecord(db.Model):

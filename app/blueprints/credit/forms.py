@@ -146,6 +146,7 @@ def score_model_form(config: dict, formdata=None, parameters=PARAMETERS):
 
 
 class ImportForm(PortalForm):
-    """An XLSX workbook of records."""
+    """A 双公示 file in the national template."""
 
-    file = FileField("XLSX 文件")
+    category = SelectField("数据类别", choices=[("penalty", "行政处罚"), ("license", "行政许可")])
+    file = FileField("XLSX 或 CSV 文件（UTF-8、带 BOM 或 GBK 编码均可）")

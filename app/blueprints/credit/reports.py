@@ -157,7 +157,7 @@ def report_data(report: C.CreditReport, verify_url: str) -> dict:
             "name": subject.name,
             "kind": subject.kind_label,
             "code": subject_code_masked(subject),
-            "is_org": subject.kind == C.ORG,
+            "is_org": subject.is_org,
             "legal_rep": subject.legal_rep_name or "",
             "address": subject.address,
             "region": subject.region.name if subject.region else "",

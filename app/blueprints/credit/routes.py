@@ -18,7 +18,6 @@ from app.security.permissions import requires
 from app.security.scoping import scoped_regions
 from app.validation import Invalid
 from app.web import page_args, render
-from workers.credit import render_credit_report
 
 
 def _me():
@@ -350,7 +349,7 @@ def report_new(subject_id: int):
     report = reports.create_report(subject, channel="staff", requester=_me())
     try:
         job = start_job(
-            render_credit_report,
+            "workers.credit.render_credit_report",
             kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=_me(),
@@ -536,27 +535,26 @@ def kiosk_relink(device_id: int):
 @bp.route("/import", methods=["GET", "POST"], endpoint="import_records")
 @requires(P.CREDIT_ENTER)
 def import_page():
-    """Upload an XLSX of records; the import runs as a job and returns the rejected rows."""
+    """Upload a 双公示 file (national template, XLSX or CSV); the import runs as a job and returns rejected rows."""
     from pathlib import Path
 
     from flask import current_app
 
-    from app.blueprints.credit.importer import COLUMNS, check_upload
-    from workers.credit import import_credit_records
+    from app.blueprints.credit import importer
 
     form = F.ImportForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            path = check_upload(
+            path, name = importer.check_upload(
                 request.files.get("file"), Path(current_app.config["FILES_DIR"]) / "credit" / "imports"
             )
             job = start_job(
-                import_credit_records,
+                "workers.credit.import_credit_records",
                 kind="credit_import",
-                title="导入信用记录",
+                title=f"导入双公示{importer.TEMPLATES[form.category.data][0]}",
                 owner=_me(),
-                args=(_me().id, str(path)),
+                args=(_me().id, str(path), name, form.category.data),
             )
             return redirect(url_for("jobs.status", job_id=job.id), 303)
         except Invalid as exc:
@@ -567,6 +565,6 @@ def import_page():
         "credit/import.html",
         form=form,
         general=general,
-        columns=COLUMNS,
+        templates={k: (v[0], importer.columns_hint(k)) for k, v in importer.TEMPLATES.items()},
         status=422 if request.method == "POST" else 200,
     )

@@ -129,7 +129,7 @@ def create_subject(
                 errors["id_number"] = ["该公民身份号码已登记为信用主体"]
         except Invalid as exc:
             errors.update(exc.errors)
-    elif kind == C.ORG:
+    elif kind in C.CODED_KINDS:
         try:
             subject.uscc = parse_uscc(uscc)
             if _exists(C.CreditSubject.uscc == subject.uscc):
@@ -156,6 +156,32 @@ def create_subject(
         changes={k: [None, v] for k, v in audit.snapshot(subject, SUBJECT_FIELDS).items() if v},
     )
     db.session.commit()
+    return subject
+
+
+def register_from_row(
+    user, *, kind: str, name: str, id_number: str | None, uscc: str | None, legal_rep_name: str = "",
+    legal_rep_id: str | None = None, region_id: int | None = None,
+) -> C.CreditSubject:
+    """A subject named by a 双公示 row (validated code or ID number); no phone, no legal representative ID
+    needed. Added to the caller's transaction and audited; the caller commits."""
+    subject = C.CreditSubject(kind=kind, name=name.strip()[:128], address="", region_id=region_id or user.region_id,
+                              legal_rep_name=(legal_rep_name or "").strip()[:64] or None)
+    if id_number:
+        subject.id_number_enc, subject.id_number_hash = pii.encrypt(id_number), pii.blind_index(id_number)
+    if uscc:
+        subject.uscc = uscc
+    if legal_rep_id:
+        subject.legal_rep_id_enc, subject.legal_rep_id_hash = pii.encrypt(legal_rep_id), pii.blind_index(legal_rep_id)
+    db.session.add(subject)
+    db.session.flush()
+    audit.record(
+        "credit.subject.create",
+        subject,
+        actor=user,
+        changes={k: [None, v] for k, v in audit.snapshot(subject, SUBJECT_FIELDS).items() if v},
+        detail="双公示导入时按数据行登记",
+    )
     return subject
 
 

@@ -18,7 +18,6 @@ from app.security.audit import client_address
 from app.security.ratelimit import hit
 from app.validation import Invalid
 from app.web import render
-from workers.credit import render_credit_report
 
 
 def enrolled(view):
@@ -227,7 +226,7 @@ def print_report():
     report = reports.create_report(g.subject, channel="kiosk", requester=actor, device=g.device)
     try:
         job = start_job(
-            render_credit_report,
+            "workers.credit.render_credit_report",
             kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=actor,
