@@ -16,6 +16,7 @@ MENU = [
     ("统计报表", "reports.index", P.REPORTS_VIEW),
     ("信用主体", "credit.subjects", P.CREDIT_VIEW),
     ("异议修复", "credit.queues", P.CREDIT_VIEW),
+    ("信用名单", "credit.credit_lists", P.CREDIT_VIEW),
     ("信用报告", "credit.reports", P.CREDIT_VIEW),
     ("信用统计", "credit.stats", P.CREDIT_VIEW),
     ("运维工单", "tickets.index", P.TICKETS_FILE),

@@ -150,3 +150,29 @@ class ImportForm(PortalForm):
 
     category = SelectField("数据类别", choices=[("penalty", "行政处罚"), ("license", "行政许可")])
     file = FileField("XLSX 或 CSV 文件（UTF-8、带 BOM 或 GBK 编码均可）")
+
+
+class ListEntryForm(PortalForm):
+    """Put a subject on a named list by its credit code or ID number."""
+
+    code = StringField(
+        "统一社会信用代码或公民身份号码", validators=[DataRequired("请输入统一社会信用代码或公民身份号码")]
+    )
+    doc_number = StringField("列入决定文书号", validators=[Optional(), Length(max=64)])
+    basis = TextAreaField("列入依据", validators=[DataRequired("请填写列入依据"), Length(max=2000)])
+    authority = StringField("认定机关", validators=[DataRequired("请填写认定机关"), Length(max=128)])
+    entered_on = DateField("列入日期", validators=[DataRequired("请填写列入日期")])
+    valid_until = DateField("有效期至（可不填）", validators=[Optional()])
+
+
+class ListRemoveForm(PortalForm):
+    """Take a subject off a list."""
+
+    reason = SelectField("移出原因", choices=list(C.REMOVAL_REASONS.items()))
+    note = StringField("说明", validators=[Optional(), Length(max=500)])
+
+
+class ListFileForm(PortalForm):
+    """A list file from 信用中国 or the province, for reconciliation."""
+
+    file = FileField("名单文件（XLSX 或 CSV）")

@@ -4,7 +4,8 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from app.blueprints.credit.archive_link import archive_household
-from app.blueprints.credit import appeal_states, appeals, bp, classes, lists, reports, scoring, services, stats
+from app.blueprints.credit import appeal_states, appeals, bp, classes, list_sync, lists, reports, scoring, services
+from app.blueprints.credit import stats
 from app.blueprints.credit import forms as F
 from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.kiosk import services as kiosks
@@ -435,6 +436,129 @@ def report_revoke(report_id: int):
         general=general,
         status=422,
     )
+
+
+def _lists_page(kind: str, form=None, general=None, status: int = 200):
+    kind = kind if kind in C.LIST_KINDS else C.SERIOUS_LIST
+    entries = db.session.execute(
+        db.select(C.CreditListEntry, C.CreditSubject)
+        .join(C.CreditSubject, C.CreditListEntry.subject_id == C.CreditSubject.id)
+        .where(C.CreditListEntry.list_kind == kind)
+        .order_by(C.CreditListEntry.removed_on.is_not(None), C.CreditListEntry.entered_on.desc())
+        .limit(500)
+    ).all()
+    return render("credit/lists.html", kind=kind, kinds=C.LIST_KINDS, entries=entries,
+                  form=form or F.ListEntryForm(formdata=None), remove_form=F.ListRemoveForm(formdata=None),
+                  file_form=F.ListFileForm(formdata=None), general=general or [], status=status)
+
+
+@bp.route("/lists")
+@requires(P.CREDIT_VIEW)
+def credit_lists():
+    """严重失信主体名单 and 红名单: current entries and the removal history."""
+    return _lists_page(request.args.get("kind", C.SERIOUS_LIST))
+
+
+@bp.post("/lists/<kind>/entries")
+@requires(P.CREDIT_MANAGE)
+def list_enter(kind: str):
+    """Put a subject on a list (basis, authority, date)."""
+    form = F.ListEntryForm()
+    try:
+        if not form.validate():
+            raise Invalid({})
+        subject = services.find_subject_by_code(_me(), form.code.data)
+        lists.enter(_me(), subject, list_kind=kind, basis=form.basis.data, authority=form.authority.data,
+                    entered_on=form.entered_on.data, doc_number=form.doc_number.data,
+                    valid_until=form.valid_until.data)
+        flash(f"已将“{subject.name}”列入{C.LIST_KINDS[kind]}", "success")
+        return redirect(url_for("credit.credit_lists", kind=kind), 303)
+    except Invalid as exc:
+        db.session.rollback()
+        return _lists_page(kind, form, exc.attach(form), 422)
+
+
+@bp.post("/lists/entries/<int:entry_id>/remove")
+@requires(P.CREDIT_MANAGE)
+def list_remove(entry_id: int):
+    """Take a subject off a list (repair, expiry or correction)."""
+    entry = db.get_or_404(C.CreditListEntry, entry_id)
+    services.get_subject_or_404(_me(), entry.subject_id)
+    form = F.ListRemoveForm()
+    try:
+        lists.remove(_me(), entry, form.reason.data, form.note.data)
+        flash("已移出名单", "success")
+    except Invalid as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("credit.credit_lists", kind=entry.list_kind), 303)
+
+
+@bp.post("/lists/<kind>/reconcile")
+@requires(P.CREDIT_MANAGE)
+def list_reconcile(kind: str):
+    """Upload a list file; the differences are shown for review before anything changes."""
+    try:
+        token, name = list_sync.store(request.files.get("file"))
+        list_sync.compare(kind, token, name)
+    except Invalid as exc:
+        form = F.ListFileForm()
+        return _lists_page(kind, general=exc.attach(form) or [str(exc)], status=422)
+    return redirect(url_for("credit.list_review", kind=kind, token=token, name=name), 303)
+
+
+@bp.route("/lists/<kind>/review")
+@requires(P.CREDIT_MANAGE)
+def list_review(kind: str):
+    """New, removed and changed entries of a list file, with the button that applies them."""
+    token, name = request.args.get("token", ""), request.args.get("name", "")
+    try:
+        diff = list_sync.compare(kind, token, name)
+        sha = list_sync.fingerprint(token, name)
+    except Invalid as exc:
+        return _lists_page(kind, general=[str(exc)], status=422)
+    return render("credit/list_review.html", kind=kind, kinds=C.LIST_KINDS, diff=diff, token=token, name=name,
+                  sha=sha, rows=list_sync.report_rows(diff))
+
+
+@bp.route("/lists/<kind>/review.xlsx")
+@requires(P.CREDIT_MANAGE)
+def list_review_report(kind: str):
+    """The difference report as a workbook."""
+    import io
+
+    import xlsxwriter
+
+    token, name = request.args.get("token", ""), request.args.get("name", "")
+    try:
+        rows = list_sync.report_rows(list_sync.compare(kind, token, name))
+    except Invalid as exc:
+        return _lists_page(kind, general=[str(exc)], status=422)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet("差异")
+    sheet.write_row(0, 0, ("差异", "主体名称", "代码", "文书号", "认定机关", "列入日期", "说明"))
+    for index, row in enumerate(rows, start=1):
+        sheet.write_row(index, 0, row)
+    book.close()
+    buffer.seek(0)
+    audit.record("credit.list.diff_report", object_type="credit_list_entry", detail=f"{C.LIST_KINDS[kind]}：{name}")
+    db.session.commit()
+    return send_file(buffer, download_name=f"名单对账差异-{C.LIST_KINDS[kind]}.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/lists/<kind>/apply")
+@requires(P.CREDIT_MANAGE)
+def list_apply(kind: str):
+    """Apply the reviewed differences."""
+    token, name = request.form.get("token", ""), request.form.get("name", "")
+    try:
+        diff = list_sync.apply(_me(), kind, token, name, request.form.get("sha", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        return _lists_page(kind, general=[str(exc)], status=422)
+    flash(f"已按名单文件更新：新增 {len(diff.new)}，移出 {len(diff.removed)}，变更 {len(diff.changed)}", "success")
+    return redirect(url_for("credit.credit_lists", kind=kind), 303)
 
 
 @bp.route("/rules-review")

@@ -86,6 +86,21 @@ def subjects_query(user, text: str = "", kind: str = ""):
     return stmt
 
 
+def find_subject_by_code(user, code: str, field: str = "code") -> C.CreditSubject:
+    """A subject in the user's area by 统一社会信用代码 or resident ID; Invalid (Chinese) when unknown."""
+    text = (code or "").strip().upper()
+    if len(text) == 18 and text[:17].isdigit():
+        number = pii.parse_id_number(text, field).number
+        condition = C.CreditSubject.id_number_hash == pii.blind_index(number)
+    else:
+        condition = C.CreditSubject.uscc == parse_uscc(text, field)
+    stmt = scope(db.select(C.CreditSubject), C.CreditSubject.region_id, user).where(condition)
+    subject = db.session.execute(stmt).scalar_one_or_none()
+    if subject is None:
+        raise Invalid({field: "该代码或号码未登记为信用主体，请先登记主体"})
+    return subject
+
+
 def get_subject_or_404(user, subject_id: int) -> C.CreditSubject:
     """A subject in the user's area."""
     return get_scoped_or_404(C.CreditSubject, subject_id, user=user)
