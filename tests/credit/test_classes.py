@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import credit as C
 from app.validation import Invalid
 from tests.conftest import body, login, post
-from tests.credit.helpers import record_by_doc, subject_by_name
+from tests.credit.helpers import outbox_events, record_by_doc, subject_by_name
 from tests.frozen import FROZEN_TODAY
 
 DECISION = date(2026, 3, 1)
@@ -74,6 +74,8 @@ def test_minor_record_is_unpublished_unless_marked_necessary(demo, client):
     shown = [r.doc_number for r in services.public_records(subject.id)]
     assert "青公简〔2026〕2号" in shown and "青公简〔2026〕1号" not in shown
     assert "青公(交)简罚〔2026〕7号" not in shown  # the demo's unmarked 轻微 warning
+    shared = [e.payload["doc_number"] for e in outbox_events("credit.record.published")]
+    assert "青公简〔2026〕2号" in shared and "青公简〔2026〕1号" not in shared  # unpublished is not shared either
 
 
 def test_publication_ends_by_itself_at_the_longest_period(demo):

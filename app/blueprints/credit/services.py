@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import abort
 from stdnum.cn import uscc as uscc_std
 
-from app.blueprints.credit import classes
+from app.blueprints.credit import classes, sharing
 from app.blueprints.credit.classes import add_months
 from app.clock import local_today
 from app.extensions import db
@@ -400,6 +400,7 @@ def create_record(user, subject: C.CreditSubject, data: dict, *, commit: bool = 
     )
     db.session.add(record)
     db.session.flush()
+    sharing.published(record, subject)
     audit.record(
         "credit.record.create",
         record,
