@@ -192,3 +192,20 @@ def _upload():
     from werkzeug.datastructures import FileStorage
 
     return FileStorage(io.BytesIO(_pdf()), filename="证明.pdf")
+
+
+def test_kiosk_progress_shows_each_repair_step(demo, client, app):
+    login(client, "credit")
+    record = record_by_doc(TEA_PENALTY)
+    assert _apply(client, record).status_code == 303
+    repair_id = db.session.execute(
+        db.select(C.RepairApplication.id).where(C.RepairApplication.record_id == record.id)
+    ).scalar_one()
+    assert post(client, f"/credit/repairs/{repair_id}/forward", {}).status_code == 303
+    kiosk = app.test_client()
+    enroll_device(app, client, kiosk)
+    post(kiosk, "/kiosk/identify/org", {"number": "92330127MA2H9J1K2W", "rep_name": "刘春梅",
+                                        "rep_id": "330127197309097896"})
+    code = re.search(r"验证码为 (\d{6})", last_sms("13800002003")).group(1)
+    assert post(kiosk, "/kiosk/code", {"code": code}).status_code == 303
+    assert "待认定部门决定" in body(kiosk.get("/kiosk/progress"))
