@@ -19,7 +19,7 @@ TEA_PENALTY = "青公(消)行罚决字〔2026〕41号"
 def _notes(username: str, prefix: str) -> list[Notification]:
     db.session.expire_all()
     stmt = db.select(Notification).where(Notification.user_id == user(username).id,
-                                         Notification.title.startswith(prefix))
+                                         Notification.title.startswith(prefix)).order_by(Notification.id)
     return list(db.session.execute(stmt).scalars())
 
 
@@ -29,6 +29,7 @@ def test_office_check_and_department_answer_follow_the_working_day_calendar(demo
     record = record_by_doc(TEA_PENALTY)
     objection = appeals.file_objection(record, reason="仓库不属本社", channel="counter")
     assert objection.check_due_at == datetime(2026, 10, 9, 16, 0)  # 2 working days: Thu 10-08, Fri 10-09
+    assert appeals.due_day(objection.check_due_at) == "2026-10-09"  # the end of Friday, China time
     frozen_clock.move_to(datetime.fromisoformat("2026-10-09T09:00:00+08:00"))
     appeals.forward_objection(user("credit"), objection)
     cal = calendar_for(2026)
@@ -57,7 +58,8 @@ def test_overdue_steps_are_highlighted_and_escalated_once(demo, client, app, fro
     assert deadlines.scan(utcnow()) == 1
     assert deadlines.scan(utcnow()) == 0  # once per step
     note = _notes("credit", f"信用异议 Y{objection_id} 已超期")
-    assert len(note) == 1 and "信用管理部门核查期限" in note[0].body
+    due = appeals.due_day(db.session.get(C.Objection, objection_id).check_due_at)
+    assert len(note) == 1 and f"信用管理部门核查期限 {due} 已过" in note[0].body
     objection = db.session.get(C.Objection, objection_id)
     appeals.forward_objection(user("credit"), objection)
     frozen_clock.shift(timedelta(days=10))  # past the department's five working days

@@ -1,7 +1,7 @@
 """信用异议 and 信用修复: filing, forwarding, answering and deciding, with working-day deadlines."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import abort, current_app
@@ -50,6 +50,11 @@ def save_attachments(files) -> list[dict]:
         path.write_bytes(data)
         stored.append({"name": name, "kind": kind, "size": len(data), "file": path.name})
     return stored
+
+
+def due_day(moment) -> str:
+    """The last China day of a deadline (deadlines fall at midnight, the end of that day), as YYYY-MM-DD."""
+    return (to_local(moment) - timedelta(seconds=1)).strftime("%Y-%m-%d")
 
 
 def _deadline(days: int):
@@ -106,7 +111,7 @@ def file_objection(
     notify(
         services.credit_officers(),
         "收到新的信用异议",
-        body=f"{record.doc_number}：{reason[:60]}，请于 {to_local(objection.check_due_at):%Y-%m-%d} 前核查",
+        body=f"{record.doc_number}：{reason[:60]}，请于 {due_day(objection.check_due_at)} 前核查",
         dedupe_key=f"objection-{objection.id}",
     )
     _tell_applicant(phone_enc, f"您对{record.doc_number}的异议已受理，编号 Y{objection.id}。")
@@ -125,7 +130,7 @@ def forward_objection(user, objection: C.Objection) -> C.Objection:
     notify(
         services.department_users(record.department),
         "请答复信用异议",
-        body=f"{record.doc_number}，请于 {to_local(objection.due_at):%Y-%m-%d} 前答复",
+        body=f"{record.doc_number}，请于 {due_day(objection.due_at)} 前答复",
         kind="alert",
         dedupe_key=f"objection-forward-{objection.id}",
     )

@@ -7,9 +7,9 @@ overlapping scans are harmless.
 from datetime import datetime
 
 from app.blueprints.credit import lists, services
+from app.blueprints.credit.appeals import due_day
 from app.blueprints.credit.settings import setting
 from app.blueprints.notifications.services import notify
-from app.clock import to_local
 from app.extensions import db
 from app.models import credit as C
 from app.models.user import User
@@ -40,7 +40,7 @@ def scan(now: datetime) -> int:
             continue
         step = "信用管理部门核查" if objection.state == C.SUBMITTED else f"{record.department}答复"
         sent = notify(heads, f"信用异议 Y{objection.id} 已超期", kind="alert",
-                      body=f"{record.doc_number}：{step}期限 {to_local(due):%Y-%m-%d %H:%M} 已过，请督办",
+                      body=f"{record.doc_number}：{step}期限 {due_day(due)} 已过，请督办",
                       dedupe_key=f"objection-overdue-{objection.id}-{objection.state}")
         if sent:
             count += 1
@@ -53,7 +53,7 @@ def scan(now: datetime) -> int:
     ).all()
     for repair, record in overdue_repairs:
         sent = notify(heads, f"信用修复申请 X{repair.id} 已超期", kind="alert",
-                      body=f"{record.doc_number}：{repair.state_label}，期限 {to_local(repair.due_at):%Y-%m-%d} 已过",
+                      body=f"{record.doc_number}：{repair.state_label}，期限 {due_day(repair.due_at)} 已过",
                       dedupe_key=f"repair-overdue-{repair.id}-{repair.state}")
         if sent:
             count += 1
