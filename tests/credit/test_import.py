@@ -184,3 +184,12 @@ def test_subject_registration_needs_no_phone(demo, client):
         "legal_rep_id": "330127198506017079", "region_id": str(user("credit").region_id)})
     assert response.status_code == 303, body(response)[:500]
     assert _subject(uscc="91330127MA2K7L8N9L").phone_enc is None
+
+
+def test_mixed_encodings_are_refused_whole(demo, client, app):
+    login(client, "dept")
+    header = (",".join(HEADER) + "\n").encode("utf-8")
+    rows = "\n".join(",".join(r) for r in _rows()[:1]).encode("gbk")
+    job = _run(client, app, io.BytesIO(header + rows + b"\n"), "混合.csv")
+    assert job.state == "failed" and ("缺少列" in job.error or "编码" in job.error), job.error
+    assert _subject(uscc=NEW_ORG) is None
