@@ -144,8 +144,7 @@ def grade_for(score: int, config: dict, kind: str = C.PERSON) -> str:
     return spec.lowest
 
 
-def explain(subject: C.CreditSubject, records: list[C.CreditRecord], repaired: int, config: dict,
-            serious_listed: int | None = None) -> dict:
+def explain(subject: C.CreditSubject, records: list[C.CreditRecord], repaired: int, config: dict) -> dict:
     """Score, grade and each dimension's points with the reasons, from plain inputs (the public records)."""
     spec = spec_for(subject.kind)
     v = lambda key: _value(config, spec, key)  # noqa: E731
