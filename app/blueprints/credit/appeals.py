@@ -314,6 +314,11 @@ def move_repair(user, repair: C.RepairApplication, action: str, *, answer: str =
         changes["record_status"] = [record.status, C.REPAIRED]
         _end_by_repair(user, record)
     audit.record(f"credit.repair.{action}", repair, changes={**audit.changed(before, repair), **changes})
+    if move.who == states.SOURCE_DEPARTMENT:
+        # The credit office coordinates: it learns each department decision (and the record's department
+        # learns of a repair because it decides it).
+        notify(services.credit_officers(), f"认定部门已{move.label}：{record.doc_number}",
+               body=answer[:60], dedupe_key=f"repair-decided-{repair.id}")
     if move.target == C.APPROVED:
         _tell_applicant(repair.applicant_phone_enc, f"您的信用修复申请 X{repair.id}已通过，相关记录已终止公示。")
     elif move.target == C.REJECTED:
