@@ -209,3 +209,19 @@ def test_kiosk_progress_shows_each_repair_step(demo, client, app):
     code = re.search(r"验证码为 (\d{6})", last_sms("13800002003")).group(1)
     assert post(kiosk, "/kiosk/code", {"code": code}).status_code == 303
     assert "待认定部门决定" in body(kiosk.get("/kiosk/progress"))
+
+
+def test_kiosk_says_from_when_a_repair_is_possible(demo, client, app):
+    from tests.credit.helpers import FOOD_REP_ID, FOOD_USCC
+
+    record = record_by_doc(FOOD_PENALTY)
+    record_id, possible = record.id, classes.add_months(record.decision_date, 12).isoformat()
+    kiosk = app.test_client()
+    login(client, "credit")
+    enroll_device(app, client, kiosk)
+    post(kiosk, "/kiosk/identify/org", {"number": FOOD_USCC, "rep_name": "周建华", "rep_id": FOOD_REP_ID})
+    code = re.search(r"验证码为 (\d{6})", last_sms("13800002001")).group(1)
+    assert post(kiosk, "/kiosk/code", {"code": code}).status_code == 303
+    summary = body(kiosk.get("/kiosk/me"))
+    assert f"自 {possible} 起方可申请信用修复" in summary
+    assert f"/kiosk/records/{record_id}/repair" not in summary

@@ -10,6 +10,7 @@ from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk import forms as KF
 from app.blueprints.kiosk import services as kiosk
+from app.clock import local_today
 from app.extensions import db
 from app.models import credit as C
 from app.models.job import Job
@@ -156,6 +157,7 @@ def me():
         explanation=explanation,
         objections=objections,
         repairs=repairs,
+        repair_refusals={r.id: appeals.repair_refusal(r, local_today()) for r in records},
     )
 
 
