@@ -62,8 +62,8 @@ def render_credit_report(ctx, report_id: int, _ignored_base: str | None = None):
 
 
 @portal_job
-def import_credit_records(ctx, user_id: int, source: str):
-    """Import every row it can; rejects go to a workbook with reasons; re-running creates nothing twice."""
+def import_credit_records(ctx, user_id: int, source: str, filename: str = "", category: str = "penalty"):
+    """Import a 双公示 file in the national template: every row it can; rejects in a workbook with reasons."""
 
     from app.blueprints.credit import importer
     from app.imports import cells
@@ -74,23 +74,27 @@ def import_credit_records(ctx, user_id: int, source: str):
     from app.validation import Invalid
 
     user = db.session.get(User, user_id)
-    created = skipped = 0
-    rejects = []
+    label, columns, _required = importer.TEMPLATES[category]
     try:
-        table = importer.open_file(Path(source))
-        for count, (number, row) in enumerate(table.rows, start=1):
+        table = importer.open_table(source, filename or Path(source).name, category)
+    except FileRejected as exc:
+        raise UserFacingJobError(str(exc)) from None
+    created = skipped = 0
+    rejects, seen = [], {}
+    try:
+        for number, row in table.rows:
             try:
                 with db.session.begin_nested():
-                    outcome = importer.import_row(user, row)
+                    outcome = importer.import_row(user, category, row, seen, number)
                 created += outcome == "created"
                 skipped += outcome == "skipped"
             except Invalid as exc:
                 rejects.append((number, importer.flatten(exc), row))
             except IntegrityError:  # a simultaneous import of the same file stored this record first
                 skipped += 1
-            if count % 200 == 0:
+            if number % 200 == 0:
                 db.session.commit()
-                ctx.progress(min(95, count * 100 // max(1, table.estimated_rows)), f"已处理 {count} 行")
+                ctx.progress(min(95, number * 100 // max(table.estimated_rows, 1)), f"已处理 {number} 行")
     except FileRejected as exc:
         db.session.rollback()
         raise UserFacingJobError(str(exc)) from None
@@ -98,7 +102,7 @@ def import_credit_records(ctx, user_id: int, source: str):
         "credit.import",
         object_type="credit_record",
         actor=user,
-        detail=f"新增 {created}，已存在跳过 {skipped}，退回 {len(rejects)}",
+        detail=f"双公示{label}：新增 {created}，已存在跳过 {skipped}，退回 {len(rejects)}",
     )
     db.session.commit()
     path = ctx.result_file("rejects.xlsx")
@@ -107,14 +111,28 @@ def import_credit_records(ctx, user_id: int, source: str):
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 0, 8)
     sheet.set_column(1, 1, 30)
-    sheet.set_column(2, len(importer.COLUMNS) + 1, 14)
-    sheet.write_row(0, 0, ("行号", "原因", *importer.COLUMNS), header_format(out))
+    sheet.set_column(2, len(columns) + 1, 14)
+    sheet.write_row(0, 0, ("行号", "原因", *columns), header_format(out))
     for index, (number, reason, row) in enumerate(rejects, start=1):
-        sheet.write_row(index, 0, (number, reason, *[cells.display(row.get(c)) for c in importer.COLUMNS]))
-    print_setup(sheet, last_row=len(rejects), last_col=len(importer.COLUMNS) + 1)
+        sheet.write_row(index, 0, (number, reason, *[cells.display(row.get(c)) for c in columns]))
+    print_setup(sheet, last_row=len(rejects), last_col=len(columns) + 1)
     out.close()
     return {
         "path": str(path),
         "name": "导入退回行.xlsx",
-        "message": f"新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
+        "message": f"{label}：新增 {created} 条，已存在跳过 {skipped} 条，退回 {len(rejects)} 条",
     }
+
+
+def escalate_overdue() -> int:
+    """The periodic credit scan: overdue objection/repair steps to the office head, expired list entries out."""
+    from app.blueprints.credit.deadlines import scan
+    from app.clock import utcnow
+    from workers.context import _fresh_pool_after_fork, job_app
+
+    with job_app().app_context():
+        _fresh_pool_after_fork(db)
+        try:
+            return scan(utcnow())
+        finally:
+            db.session.remove()

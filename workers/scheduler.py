@@ -23,6 +23,8 @@ PERIODIC: list[Periodic] = [
     # SLA risk is computed at read time; this only finds 75% / breach crossings to notify (each once).
     Periodic("ticket-escalation", "workers.tickets.escalate", 60, "default"),
     # Only last month's missing workbooks are made, so running it often is cheap and catches up after downtime.
+    # Credit objection/repair deadlines on the working-day calendar escalate once per overdue step.
+    Periodic("credit-deadlines", "workers.credit.escalate_overdue", 300, "default"),
     Periodic("monthly-reports", "workers.reports.monthly_reports", 6 * 3600, "reports"),
 ]
 

@@ -3,6 +3,7 @@ from app.models.audit import AuditLog
 from app.models.calendar import CalendarOverride
 from app.models.counter import Counter
 from app.models.credit import (
+    CreditListEntry,
     CreditRecord,
     CreditRecordVersion,
     CreditReport,
@@ -44,6 +45,7 @@ __all__ = [
     "CalendarOverride",
     "Conflict",
     "Counter",
+    "CreditListEntry",
     "CreditRecord",
     "CreditRecordVersion",
     "CreditReport",

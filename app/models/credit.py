@@ -2,20 +2,25 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import db
 
-PERSON, ORG = "person", "org"
-SUBJECT_KINDS = {PERSON: "自然人", ORG: "法人和非法人组织"}
+PERSON, ORG, INDIVIDUAL = "person", "org", "individual"
+SUBJECT_KINDS = {PERSON: "自然人", ORG: "法人和非法人组织", INDIVIDUAL: "个体工商户"}
+# Subjects keyed by 统一社会信用代码 (个体工商户 carry one too) and scored with the organisation model.
+CODED_KINDS = (ORG, INDIVIDUAL)
 
-LICENSE, PENALTY, REDLIST, BLACKLIST, PROMISE, WATCH = (
+LICENSE, PENALTY, REDLIST, BLACKLIST, ABNORMAL, PROMISE, WATCH = (
     "license",
     "penalty",
     "redlist",
     "blacklist",
+    "abnormal",
     "promise",
     "watch",
 )
@@ -23,22 +28,26 @@ CATEGORIES = {
     LICENSE: "行政许可",
     PENALTY: "行政处罚",
     REDLIST: "守信激励",
-    BLACKLIST: "失信惩戒",
+    BLACKLIST: "严重失信主体名单",
+    ABNORMAL: "异常名录",
     PROMISE: "信用承诺",
-    WATCH: "重点关注",
+    WATCH: "其他失信信息",
 }
-# Records a subject may ask to have repaired (one application per record).
-REPAIRABLE = (PENALTY, BLACKLIST)
+# 失信信息 (信用修复管理办法 第二条): every such record carries a class and may be repaired.
+DISHONEST = (PENALTY, BLACKLIST, ABNORMAL, WATCH)
+REPAIRABLE = DISHONEST
 
-NORMAL, SERIOUS = "normal", "serious"
-SEVERITIES = {NORMAL: "一般", SERIOUS: "严重"}
+MINOR, NORMAL, SERIOUS = "minor", "normal", "serious"
+SEVERITIES = {MINOR: "轻微", NORMAL: "一般", SERIOUS: "严重"}
 
-PUBLISHED, OBJECTED, REPAIRED, EXPIRED, WITHDRAWN = (
+PUBLISHED, OBJECTED, REPAIRED, EXPIRED, WITHDRAWN, LIFTED, UNPUBLISHED = (
     "published",
     "objected",
     "repaired",
     "expired",
     "withdrawn",
+    "lifted",
+    "unpublished",
 )
 RECORD_STATUSES = {
     PUBLISHED: "公示中",
@@ -46,6 +55,8 @@ RECORD_STATUSES = {
     REPAIRED: "已修复",
     EXPIRED: "公示期满",
     WITHDRAWN: "已撤销",
+    LIFTED: "已解除",
+    UNPUBLISHED: "不予公示",
 }
 
 FULFILMENTS = {"pending": "履约中", "kept": "已履约", "broken": "未履约"}
@@ -76,8 +87,13 @@ class CreditSubject(db.Model):
 
     @property
     def kind_label(self) -> str:
-        """自然人 / 法人和非法人组织."""
+        """自然人 / 法人和非法人组织 / 个体工商户."""
         return SUBJECT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_org(self) -> bool:
+        """True for subjects keyed by 统一社会信用代码 (organisations and 个体工商户)."""
+        return self.kind in CODED_KINDS
 
 
 class CreditRecord(db.Model):
@@ -99,6 +115,15 @@ class CreditRecord(db.Model):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str | None] = mapped_column(String(16))
     fulfilment: Mapped[str | None] = mapped_column(String(16))
+    # 轻微 records are published only when the department marks publication as necessary.
+    publish_necessary: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A punishment measure imposed because of another record; lifted when that record is repaired.
+    basis_record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"), index=True)
+    # 双公示 fields: 处罚类别, 罚款金额（万元）, 许可有效期.
+    penalty_kind: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 6))
+    license_valid_from: Mapped[date | None]
+    license_valid_to: Mapped[date | None]
     pub_start: Mapped[date]
     pub_end: Mapped[date]
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED)
@@ -120,10 +145,26 @@ class CreditRecord(db.Model):
         """Chinese category name."""
         return CATEGORIES.get(self.category, self.category)
 
+    @property
+    def severity_label(self) -> str:
+        """轻微 / 一般 / 严重, or empty."""
+        return SEVERITIES.get(self.severity or "", "")
+
+    def status_label(self, today: date) -> str:
+        """The Chinese name of shown_status."""
+        return RECORD_STATUSES[self.shown_status(today)]
+
+    @property
+    def is_public(self) -> bool:
+        """False for a 轻微 record the department did not mark as necessary to publish."""
+        return not (self.severity == MINOR and not self.publish_necessary)
+
     def shown_status(self, today: date) -> str:
-        """The status a reader sees: a published record past its window shows 公示期满."""
+        """The status a reader sees: past its window 公示期满; an unmarked 轻微 record 不予公示."""
         if self.status in (PUBLISHED, OBJECTED) and self.pub_end < today:
             return EXPIRED
+        if self.status == PUBLISHED and not self.is_public:
+            return UNPUBLISHED
         return self.status
 
 
@@ -161,17 +202,26 @@ class Objection(db.Model):
     state: Mapped[str] = mapped_column(String(16), default=SUBMITTED, index=True)
     outcome: Mapped[str | None] = mapped_column(String(16))
     answer: Mapped[str] = mapped_column(Text, default="")
+    # The credit office's check is due by check_due_at; the department's answer by due_at.
+    check_due_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     forwarded_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     record = relationship(CreditRecord, lazy="raise")
     subject = relationship(CreditSubject, lazy="raise")
 
+    @property
+    def current_due(self) -> datetime | None:
+        """The deadline of the step the objection waits in."""
+        return {SUBMITTED: self.check_due_at, FORWARDED: self.due_at}.get(self.state)
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-REPAIR_STATES = {PENDING: "待审核", APPROVED: "已通过", REJECTED: "已驳回"}
+
+PENDING, REPAIR_FORWARDED, APPROVED, REJECTED = "pending", "forwarded", "approved", "rejected"
+REPAIR_STATES = {PENDING: "待信用办核对", REPAIR_FORWARDED: "待认定部门决定", APPROVED: "已通过", REJECTED: "已驳回"}
+OPEN_REPAIR_STATES = (PENDING, REPAIR_FORWARDED)
 
 
 class RepairApplication(db.Model):
@@ -183,26 +233,40 @@ class RepairApplication(db.Model):
     record_id: Mapped[int] = mapped_column(ForeignKey("credit_record.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("credit_subject.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # 谁认定、谁修复: the record's source department decides; the credit office checks and forwards.
+    department: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     commitment: Mapped[str] = mapped_column(Text)
+    # The 承诺书 was accepted on screen (text) or uploaded signed (an attachment with role "commitment").
+    commitment_accepted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    fulfilment_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     applicant_phone_enc: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     answer: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime]
+    forwarded_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     record = relationship(CreditRecord, lazy="raise")
     subject = relationship(CreditSubject, lazy="raise")
 
+    @property
+    def state_label(self) -> str:
+        """待信用办核对 / 待认定部门决定 / 已通过 / 已驳回."""
+        return REPAIR_STATES.get(self.state, self.state)
+
 
 class ScoreModel(db.Model):
     """One version of the credit score model; the active one scores new reports, old ones stay as printed."""
 
     __tablename__ = "credit_score_model"
+    __table_args__ = (UniqueConstraint("kind", "version", name="uq_credit_score_model_kind_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(unique=True)
+    # Which subjects it scores: 自然人 (person) or 法人和非法人组织 (org); each kind has its own versions.
+    kind: Mapped[str] = mapped_column(String(16), default=PERSON, server_default=PERSON)
+    version: Mapped[int]
     note: Mapped[str] = mapped_column(String(255), default="")
     config: Mapped[dict] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(default=False)
@@ -231,6 +295,7 @@ class CreditReport(db.Model):
     score: Mapped[int | None]
     grade: Mapped[str | None] = mapped_column(String(16))
     model_version: Mapped[int | None]
+    model_kind: Mapped[str] = mapped_column(String(16), default=PERSON, server_default=PERSON)
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_path: Mapped[str | None] = mapped_column(String(255))
@@ -280,3 +345,42 @@ class OneTimeCode(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+SERIOUS_LIST, RED_LIST = "serious", "red"
+LIST_KINDS = {SERIOUS_LIST: "严重失信主体名单", RED_LIST: "守信激励（红名单）"}
+REMOVE_REPAIR, REMOVE_EXPIRY, REMOVE_CORRECTION = "repair", "expiry", "correction"
+REMOVAL_REASONS = {REMOVE_REPAIR: "信用修复移出", REMOVE_EXPIRY: "期满移出", REMOVE_CORRECTION: "更正移出"}
+
+
+class CreditListEntry(db.Model):
+    """One subject on a named list (严重失信主体名单 or 红名单): entry with basis, authority, date; removal."""
+
+    __tablename__ = "credit_list_entry"
+    __table_args__ = (Index("ix_credit_list_entry_kind_subject", "list_kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("credit_subject.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_record.id"))
+    basis: Mapped[str] = mapped_column(Text, default="")
+    authority: Mapped[str] = mapped_column(String(128))
+    doc_number: Mapped[str] = mapped_column(String(64), default="")
+    entered_on: Mapped[date]
+    valid_until: Mapped[date | None]
+    removed_on: Mapped[date | None]
+    removal_reason: Mapped[str | None] = mapped_column(String(16))
+    removal_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subject = relationship(CreditSubject, lazy="raise")
+
+    @property
+    def list_label(self) -> str:
+        """严重失信主体名单 / 守信激励（红名单）."""
+        return LIST_KINDS.get(self.list_kind, self.list_kind)
+
+    @property
+    def removal_label(self) -> str:
+        """信用修复移出 / 期满移出 / 更正移出, or empty."""
+        return REMOVAL_REASONS.get(self.removal_reason or "", "")

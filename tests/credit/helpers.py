@@ -64,3 +64,24 @@ def kiosk_identify_person(kiosk_client, name="陈志明", number=CHEN_ID, phone=
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     code = re.search(r"验证码为 (\d{6})", last_sms(phone)).group(1)
     return post(kiosk_client, "/kiosk/code", {"code": code})
+
+
+def department_user(username: str, department: str) -> User:
+    """A department account of another department (the demo has 县公安局 only); password as the demo's."""
+    from fixtures.loader import DEMO_PASSWORD, add_users
+    from app.models.region import Region
+
+    county = db.session.execute(db.select(Region).where(Region.code == "330127")).scalar_one()
+    add_users([{"username": username, "display_name": f"{department}用户", "role": "department",
+                "region_code": "330127", "department": department}], {"330127": county}, DEMO_PASSWORD)
+    db.session.commit()
+    return user(username)
+
+
+def outbox_events(event_type: str) -> list:
+    """Outbox events of one type, oldest first."""
+    from app.models.dispatch import OutboxEvent
+
+    db.session.expire_all()
+    stmt = db.select(OutboxEvent).where(OutboxEvent.event_type == event_type).order_by(OutboxEvent.id)
+    return list(db.session.execute(stmt).scalars())

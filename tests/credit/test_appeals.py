@@ -3,13 +3,17 @@
 import io
 from datetime import datetime
 
+import pytest
+
 from app.blueprints.credit import appeals, services
 from app.extensions import db
 from app.models import credit as C
 from app.models.audit import AuditLog
+from app.validation import Invalid
 from app.workcalendar import calendar_for
 from tests.conftest import body, login, post
-from tests.credit.helpers import last_sms, record_by_doc, subject_by_name
+from tests.credit.helpers import department_user, last_sms, outbox_events, record_by_doc, user
+from tests.frozen import FROZEN_TODAY
 
 FOOD_PENALTY = "青市监罚〔2026〕102号"
 
@@ -38,6 +42,9 @@ def test_objection_forward_answer_correct_keeps_old_version(demo, client, app):
         db.select(C.Objection).where(C.Objection.record_id == record.id)
     ).scalar_one()
     assert objection.attachments[0]["kind"] == "pdf"
+    assert objection.check_due_at == calendar_for(objection.created_at.year).deadline_after(
+        objection.created_at, 2
+    )
     assert "异议已受理" in last_sms("13800002001")
     assert record.id in [r.id for r in services.public_records(record.subject_id)]  # still on reports, marked
 
@@ -62,17 +69,27 @@ def test_objection_forward_answer_correct_keeps_old_version(demo, client, app):
         "category": "penalty",
         "severity": "serious",
         "doc_number": FOOD_PENALTY,
-        "decision_date": "2026-07-20",
+        "decision_date": record.decision_date.isoformat(),
         "content": "生产的糕点菌落总数超标，没收违法所得并罚款 5 万元",
         "legal_basis": "《食品安全法》",
+        "penalty_kind": "没收违法所得；罚款",
+        "fine_amount": "5",
     }
-    assert post(client, f"/credit/objections/{objection.id}", data).status_code == 303
+    # 谁认定、谁修复: the credit office coordinates but does not answer for the department.
+    refused = post(client, f"/credit/objections/{objection.id}", data)
+    assert refused.status_code == 422 and "只有认定部门（县市场监督管理局）" in body(refused)
+    department_user("market", "县市场监督管理局")
+    market = app.test_client()
+    login(market, "market")
+    assert post(market, f"/credit/objections/{objection.id}", data).status_code == 303
     db.session.expire_all()
     record = record_by_doc(FOOD_PENALTY)
     assert record.status == "published" and record.version == 2 and "5 万元" in record.content
+    assert record.fine_amount == 5 and record.penalty_kind == "没收违法所得；罚款"
     old = services.record_versions(record.id)
     assert old[0].version == 1 and "8 万元" in old[0].data["content"]
     assert "已办结：更正" in last_sms("13800002001")
+    assert outbox_events("credit.record.corrected")[-1].payload["doc_number"] == FOOD_PENALTY
     actions = set(
         db.session.execute(db.select(AuditLog.action).where(AuditLog.action.like("credit.%"))).scalars()
     )
@@ -84,23 +101,42 @@ def test_objection_forward_answer_correct_keeps_old_version(demo, client, app):
     } <= actions
 
 
-def test_objection_withdraw_and_uphold(demo):
-    officer = db.session.execute(db.select(C.CreditSubject)).scalars().first()  # noqa: F841
-    from tests.credit.helpers import user
-
+def test_objection_withdraw_tells_downstream_and_uphold_restores(demo):
     credit = user("credit")
     record = record_by_doc("青公(消)行罚决字〔2026〕41号")
     objection = appeals.file_objection(record, reason="不是本社仓库", channel="counter")
     appeals.forward_objection(credit, objection)
+    with pytest.raises(Invalid) as not_theirs:
+        appeals.answer_objection(credit, objection, outcome="withdraw", answer="撤销")
+    assert "谁认定、谁修复" in str(not_theirs.value)
+    db.session.rollback()
     appeals.answer_objection(user("dept"), objection, outcome="withdraw", answer="经核实主体认定错误，撤销")
     assert record_by_doc("青公(消)行罚决字〔2026〕41号").status == "withdrawn"
     assert record.id not in [r.id for r in services.public_records(record.subject_id)]
+    withdrawn = outbox_events("credit.record.withdrawn")
+    assert [(e.payload["doc_number"], e.payload["reason"]) for e in withdrawn] == [
+        ("青公(消)行罚决字〔2026〕41号", "withdraw")
+    ]
+    assert withdrawn[0].payload["subject_code"] == "92330127MA2H9J1K2W"
 
     other = record_by_doc("青市监食许〔2026〕31号")
     objection = appeals.file_objection(other, reason="许可范围有误", channel="counter")
     appeals.forward_objection(credit, objection)
-    appeals.answer_objection(credit, objection, outcome="uphold", answer="许可内容与原件一致，维持")
+    appeals.answer_objection(
+        department_user("market", "县市场监督管理局"), objection, outcome="uphold", answer="许可内容与原件一致，维持"
+    )
     assert record_by_doc("青市监食许〔2026〕31号").status == "published"
+
+
+def test_objection_mark_shows_only_from_filing_to_decision(demo):
+    record = record_by_doc("青公(消)行罚决字〔2026〕41号")
+    assert record.shown_status(FROZEN_TODAY) == "published"
+    objection = appeals.file_objection(record, reason="罚款金额有误", channel="counter")
+    assert record_by_doc("青公(消)行罚决字〔2026〕41号").status_label(FROZEN_TODAY) == "异议处理中"
+    appeals.forward_objection(user("credit"), objection)
+    assert record_by_doc("青公(消)行罚决字〔2026〕41号").status_label(FROZEN_TODAY) == "异议处理中"
+    appeals.answer_objection(user("dept"), objection, outcome="uphold", answer="经核实无误，维持")
+    assert record_by_doc("青公(消)行罚决字〔2026〕41号").status_label(FROZEN_TODAY) == "公示中"
 
 
 def test_disguised_or_oversized_attachment_changes_nothing(demo, client, app):
@@ -126,63 +162,6 @@ def test_disguised_or_oversized_attachment_changes_nothing(demo, client, app):
     db.session.expire_all()
     assert record_by_doc(FOOD_PENALTY).status == "published"
     assert db.session.execute(db.select(db.func.count(C.Objection.id))).scalar_one() == 1  # the demo one
-
-
-def test_repair_approve_ends_publication_and_leaves_score(demo, client):
-    login(client, "credit")
-    record = record_by_doc(FOOD_PENALTY)
-    subject = subject_by_name("青禾县清溪食品有限公司")
-    before = body(client.get(f"/credit/subjects/{subject.id}"))
-    assert "严重行政处罚 1 条" in before
-    response = post(
-        client,
-        f"/credit/records/{record.id}/repairs",
-        {"commitment": "已完成整改并通过复检，承诺严格执行食品安全制度"},
-    )
-    assert response.status_code == 303
-    again = post(client, f"/credit/records/{record.id}/repairs", {"commitment": "再次申请修复，承诺整改到位"})
-    assert again.status_code == 422 and "已有待审核" in body(again)
-    repair = db.session.execute(
-        db.select(C.RepairApplication).where(C.RepairApplication.record_id == record.id)
-    ).scalar_one()
-    assert repair.due_at == calendar_for(repair.created_at.year).deadline_after(repair.created_at, 10)
-    assert (
-        post(client, f"/credit/repairs/{repair.id}", {"decision": "approve", "answer": ""}).status_code == 303
-    )
-    db.session.expire_all()
-    record = record_by_doc(FOOD_PENALTY)
-    assert record.status == "repaired" and record.ended_on is not None
-    assert record.id not in [r.id for r in services.public_records(subject.id)]
-    after = body(client.get(f"/credit/subjects/{subject.id}"))
-    assert "严重行政处罚 1 条" not in after and "已完成信用修复 1 条" in after
-    assert "已通过" in last_sms("13800002001")
-
-
-def test_repair_reject_needs_reason_and_only_penalties(demo, client):
-    login(client, "credit")
-    license_record = record_by_doc("青市监食许〔2026〕15号")
-    refused = post(
-        client, f"/credit/records/{license_record.id}/repairs", {"commitment": "承诺整改到位并提交材料"}
-    )
-    assert refused.status_code == 422 and "只有行政处罚和失信惩戒" in body(refused)
-    record = record_by_doc("青建信〔2026〕2号")
-    assert (
-        post(
-            client, f"/credit/records/{record.id}/repairs", {"commitment": "已全额支付拖欠工资并承诺不再发生"}
-        ).status_code
-        == 303
-    )
-    repair = db.session.execute(
-        db.select(C.RepairApplication).where(C.RepairApplication.record_id == record.id)
-    ).scalar_one()
-    no_reason = post(client, f"/credit/repairs/{repair.id}", {"decision": "reject", "answer": ""})
-    assert no_reason.status_code == 422 and "驳回须填写理由" in body(no_reason)
-    assert (
-        post(client, f"/credit/repairs/{repair.id}", {"decision": "reject", "answer": "材料不全"}).status_code
-        == 303
-    )
-    db.session.expire_all()
-    assert record_by_doc("青建信〔2026〕2号").status == "published"
 
 
 def test_queue_highlights_overdue(demo, client):

@@ -199,7 +199,7 @@ def test_kiosk_repair_application_and_progress(demo, app):
     kiosk_identify_person(kiosk, "林晓红", "330127199007082348", "13800001002")
     record = record_by_doc("青市监罚〔2026〕58号")  # under objection: no repair while it is checked
     refused = post(kiosk, f"/kiosk/records/{record.id}/repair", {"commitment": "已整改并在店内公示营业执照"})
-    assert refused.status_code == 422 and "不在公示中" in body(refused)
+    assert refused.status_code == 422 and "有异议正在处理" in body(refused)
     db.session.expire_all()
     assert (
         db.session.execute(db.select(db.func.count(C.RepairApplication.id))).scalar_one() == 1
@@ -207,4 +207,5 @@ def test_kiosk_repair_application_and_progress(demo, app):
     _admin2, other = _kiosk(app)
     kiosk_identify_person(other, "王海涛", "330127197811203455", "13800001003")
     expired = record_by_doc("青公(治)行罚决字〔2024〕112号")
-    assert post(other, f"/kiosk/records/{expired.id}/repair", {"commitment": "x" * 12}).status_code == 422
+    late = post(other, f"/kiosk/records/{expired.id}/repair", {"accept_commitment": "y"})
+    assert late.status_code == 422 and "公示期满并自动停止公示" in body(late)

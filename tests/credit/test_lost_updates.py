@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import credit as C
 from app.versioning import StaleEdit
 from tests.conftest import body, login, post
-from tests.credit.helpers import record_by_doc, user
+from tests.credit.helpers import department_user, record_by_doc, user
 from tests.stale_forms import rendered_version
 
 PROMISE = "青市监诺〔2026〕77号"
@@ -30,12 +30,13 @@ def test_second_fulfilment_change_from_an_old_page_is_refused(demo, app):
 def test_an_objection_answer_from_a_form_older_than_the_record_is_refused(demo):
     credit = user("credit")
     record = record_by_doc(PROMISE)
+    source = department_user("scjg", record.department)  # the deciding department answers (谁认定)
     objection = appeals.file_objection(record, reason="承诺已履行", channel="counter", actor=credit)
     appeals.forward_objection(credit, objection)
     stale = db.session.get(C.CreditRecord, record.id).row_version
     services.set_fulfilment(credit, db.session.get(C.CreditRecord, record.id), "kept", version=stale)
     with pytest.raises(StaleEdit) as refused:
-        appeals.answer_objection(credit, objection, outcome="uphold", answer="维持", version=stale)
+        appeals.answer_objection(source, objection, outcome="uphold", answer="维持", version=stale)
     assert "该记录已被他人修改" in str(refused.value)
     db.session.rollback()
     assert db.session.get(C.Objection, objection.id).state == C.FORWARDED

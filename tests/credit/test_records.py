@@ -36,10 +36,11 @@ def test_penalty_windows_default_and_bounds(demo):
     with pytest.raises(Invalid) as long:
         services.check_window("penalty", "normal", decision, None, date(2027, 3, 2))
     assert "不得长于 1 年" in str(long.value)
-    with pytest.raises(Invalid):
-        services.check_window("penalty", "serious", decision, None, date(2026, 8, 1))
-    assert services.check_window("penalty", "serious", decision, None, date(2026, 9, 1))[1] == date(
-        2026, 9, 1
+    with pytest.raises(Invalid) as serious_short:
+        services.check_window("penalty", "serious", decision, None, date(2026, 9, 1))  # 6 months: old rule
+    assert "不得短于 1 年" in str(serious_short.value)
+    assert services.check_window("penalty", "serious", decision, None, date(2027, 3, 1))[1] == date(
+        2027, 3, 1
     )
 
 
@@ -67,7 +68,7 @@ def test_bad_record_input_changes_nothing(demo, client):
     bad = post(client, f"/credit/subjects/{subject.id}/records/new", _record(pub_end="2028-01-01"))
     assert bad.status_code == 422 and "不得长于 1 年" in body(bad)
     no_severity = post(client, f"/credit/subjects/{subject.id}/records/new", _record(severity=""))
-    assert no_severity.status_code == 422 and "严重程度" in body(no_severity)
+    assert no_severity.status_code == 422 and "须选择失信等级" in body(no_severity)
     assert post(client, f"/credit/subjects/{subject.id}/records/new", _record()).status_code == 303
     duplicate = post(client, f"/credit/subjects/{subject.id}/records/new", _record(content="另一条"))
     assert duplicate.status_code == 422 and "不能重复录入" in body(duplicate)

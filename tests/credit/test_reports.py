@@ -45,8 +45,9 @@ def test_report_pdf_has_sections_subject_and_font(demo, client, app):
         "行政许可",
         "行政处罚",
         "守信激励",
-        "失信惩戒",
-        "信用承诺",
+        "严重失信主体名单信息",
+        "异常名录信息",
+        "信用承诺及履约",
         "信用评价",
         "异议与修复",
     ):
@@ -92,33 +93,35 @@ def test_new_score_model_never_rewrites_old_reports(demo, client, app):
     login(client, "credit")
     old = _issue(client, app)
     assert old.model_version == 1
-    values = dict(scoring.DEFAULT_CONFIG, penalty_serious=300)
+    values = dict(scoring.ORG_SPEC.defaults, penalty_serious=30)
     form = {k: str(v) for k, v in values.items()}
-    form["note"] = "加重严重处罚扣分"
-    assert post(client, "/credit/score-models", form).status_code == 303
+    form["note"] = "加重严重失信扣分"
+    assert post(client, "/credit/score-models?kind=org", form).status_code == 303
     new = _issue(client, app)
     db.session.expire_all()
     old = db.session.get(C.CreditReport, old.id)
-    assert new.model_version == 2 and new.score == old.score - 150 and old.model_version == 1
-    same = post(client, "/credit/score-models", form)
+    assert new.model_version == 2 and new.score == old.score - 10 and old.model_version == 1
+    assert new.model_kind == old.model_kind == "org"
+    assert scoring.active_model("person").version == 1  # the personal model is versioned on its own
+    same = post(client, "/credit/score-models?kind=org", form)
     assert same.status_code == 422 and "未生成新版本" in body(same)
-    bad = post(client, "/credit/score-models", dict(form, grade_good="500", note="错"))
+    bad = post(client, "/credit/score-models?kind=org", dict(form, grade_b="95", note="错"))
     assert bad.status_code == 422 and "逐级升高" in body(bad)
     row = db.session.execute(
         db.select(AuditLog).where(AuditLog.action == "credit.score_model.publish")
     ).scalar_one()
-    assert row.changes["penalty_serious"] == [150, 300]
+    assert row.changes["penalty_serious"] == [20, 30]
 
 
 def test_score_explanation_adds_up(demo):
-    subject = subject_by_name("青禾县西岭建筑工程有限公司")
+    subject = subject_by_name("林晓红")
     from app.blueprints.credit.services import public_records
 
     result = scoring.explain(subject, public_records(subject.id), 0, scoring.DEFAULT_CONFIG)
     assert result["score"] == 600 + sum(d["points"] for d in result["dimensions"])
     labels = [d["label"] for d in result["dimensions"]]
-    assert labels == ["基础信息", "守信激励", "失信惩戒/行政处罚", "信用承诺履约", "信用修复"]
-    assert result["score"] == 600 + 50 - 250 - 50 and result["grade"] == "待提高"
+    assert labels == ["基础信息", "守信激励", "失信信息", "信用承诺履约", "信用修复"]
+    assert result["score"] == 600 + 50 - 60 and result["grade"] == "一般"
     assert scoring.grade_for(760, scoring.DEFAULT_CONFIG) == "极好"
     assert scoring.grade_for(700, scoring.DEFAULT_CONFIG) == "优秀"
     assert scoring.grade_for(549, scoring.DEFAULT_CONFIG) == "待提高"

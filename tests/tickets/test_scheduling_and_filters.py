@@ -22,7 +22,9 @@ def test_scheduler_enqueues_the_scan_once_per_minute(app):
     assert "ticket-escalation" in tick(app)
     assert "ticket-escalation" not in tick(app)
     queue = get_queue(app, "default")
-    assert [queue.fetch_job(i).func_name for i in queue.get_job_ids()] == ["workers.tickets.escalate"]
+    # Other areas' periodic jobs share the default queue; the ticket scan is there exactly once.
+    names = [queue.fetch_job(i).func_name for i in queue.get_job_ids()]
+    assert names.count("workers.tickets.escalate") == 1
     drain(app)
     assert not queue.get_job_ids()
 

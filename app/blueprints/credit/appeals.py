@@ -1,11 +1,13 @@
 """信用异议 and 信用修复: filing, forwarding, answering and deciding, with working-day deadlines."""
 
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import abort, current_app
 
-from app.blueprints.credit import services
+from app.blueprints.credit import appeal_states as states
+from app.blueprints.credit import classes, lists, reports, services, sharing
 from app.blueprints.credit.settings import setting
 from app.blueprints.notifications.services import notify
 from app.channels import send_sms
@@ -22,7 +24,7 @@ from app.workcalendar import calendar_for
 SIGNATURES = ((b"%PDF-", "pdf"), (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"))
 MAX_FILES = 5
 OBJECTION_FIELDS = ("state", "outcome", "answer", "due_at", "forwarded_at", "closed_at")
-REPAIR_FIELDS = ("state", "answer", "decided_at")
+REPAIR_FIELDS = ("state", "answer", "forwarded_at", "decided_at")
 
 
 def save_attachments(files) -> list[dict]:
@@ -51,6 +53,11 @@ def save_attachments(files) -> list[dict]:
     return stored
 
 
+def due_day(moment) -> str:
+    """The last China day of a deadline (deadlines fall at midnight, the end of that day), as YYYY-MM-DD."""
+    return (to_local(moment) - timedelta(seconds=1)).strftime("%Y-%m-%d")
+
+
 def _deadline(days: int):
     now = utcnow()
     return calendar_for(now.year).deadline_after(now, days)
@@ -73,11 +80,11 @@ def _tell_applicant(phone_enc: str | None, text: str) -> None:
 def file_objection(
     record: C.CreditRecord, *, reason: str, files=None, channel: str, phone: str | None = None, actor=None
 ) -> C.Objection:
-    """Open an objection: the record shows 异议处理中 on reports at once."""
+    """Open an objection: the record shows 异议处理中 until the decision; the office checks within N working days."""
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": "请填写异议理由"})
-    if record.status not in (C.PUBLISHED,) or record.pub_end < local_today():
+    if record.status != C.PUBLISHED or not classes.is_public_on(record, local_today()):
         raise Invalid("该记录当前不在公示中，或已有异议正在处理，不能再提出异议")
     subject = db.session.get(C.CreditSubject, record.subject_id)
     phone_enc = _applicant_phone(subject, phone)
@@ -90,6 +97,7 @@ def file_objection(
         attachments=attachments,
         applicant_phone_enc=phone_enc,
         state=C.SUBMITTED,
+        check_due_at=_deadline(setting("CREDIT_OBJECTION_CHECK_DAYS")),
     )
     record.status_before_objection, record.status = record.status, C.OBJECTED
     db.session.add(objection)
@@ -104,7 +112,7 @@ def file_objection(
     notify(
         services.credit_officers(),
         "收到新的信用异议",
-        body=f"{record.doc_number}：{reason[:60]}",
+        body=f"{record.doc_number}：{reason[:60]}，请于 {due_day(objection.check_due_at)} 前核查",
         dedupe_key=f"objection-{objection.id}",
     )
     _tell_applicant(phone_enc, f"您对{record.doc_number}的异议已受理，编号 Y{objection.id}。")
@@ -113,18 +121,17 @@ def file_objection(
 
 
 def forward_objection(user, objection: C.Objection) -> C.Objection:
-    """The credit officer checks and forwards; the department must answer within N working days."""
-    if objection.state != C.SUBMITTED:
-        raise Invalid("该异议已转办或已办结")
-    before = audit.snapshot(objection, OBJECTION_FIELDS)
+    """The credit office checks and forwards; the department must answer within N working days."""
     record = db.session.get(C.CreditRecord, objection.record_id)
+    states.check(states.OBJECTION_MOVES, "forward", objection.state, user, record.department)
+    before = audit.snapshot(objection, OBJECTION_FIELDS)
     objection.state, objection.forwarded_at = C.FORWARDED, utcnow()
     objection.due_at = _deadline(setting("CREDIT_OBJECTION_DAYS"))
     audit.record("credit.objection.forward", objection, changes=audit.changed(before, objection))
     notify(
         services.department_users(record.department),
         "请答复信用异议",
-        body=f"{record.doc_number}，请于 {to_local(objection.due_at):%Y-%m-%d} 前答复",
+        body=f"{record.doc_number}，请于 {due_day(objection.due_at)} 前答复",
         kind="alert",
         dedupe_key=f"objection-forward-{objection.id}",
     )
@@ -135,26 +142,27 @@ def forward_objection(user, objection: C.Objection) -> C.Objection:
 def answer_objection(
     user, objection: C.Objection, *, outcome: str, answer: str, corrected: dict | None = None, version=None
 ) -> C.Objection:
-    """The department answers: 更正 (old version kept), 撤销 (withdrawn) or 维持 (rejected with reason)."""
-    if objection.state != C.FORWARDED:
-        raise Invalid("该异议尚未转办或已办结")
+    """The source department answers: 更正 (old version kept), 撤销 (withdrawn, downstream told) or 维持."""
     record = db.session.get(C.CreditRecord, objection.record_id)
-    if user.role == P.DEPARTMENT and record.department != user.department:
-        abort(404)
+    states.check(states.OBJECTION_MOVES, "answer", objection.state, user, record.department)
     check_version(record, version)
     answer = (answer or "").strip()
     if outcome not in C.OBJECTION_OUTCOMES:
         raise Invalid({"outcome": "请选择处理结论"})
     if not answer:
         raise Invalid({"answer": "请填写答复意见或理由"})
+    subject = db.session.get(C.CreditSubject, record.subject_id)
     before = audit.snapshot(objection, OBJECTION_FIELDS)
     record_before = record.status
     restore = record.status_before_objection or C.PUBLISHED
     if outcome == C.CORRECT:
         record.status = restore
         services.correct_record(user, record, corrected or {}, reason=answer)
+        sharing.corrected(record, subject)
     elif outcome == C.WITHDRAW:
         record.status, record.ended_on = C.WITHDRAWN, local_today()
+        sharing.withdrawn(record, subject, "withdraw")
+        _lift_measures(user, record, subject)
     else:
         record.status = restore
     record.status_before_objection = None
@@ -179,35 +187,84 @@ def answer_objection(
 
 # --- repairs ----------------------------------------------------------------------------------------------
 
+# The public credit commitment Order 36 requires (信用承诺): shown on screen, or signed and uploaded.
+COMMITMENT_TEXT = (
+    "本人（本单位）郑重承诺：所提交的信用修复申请材料真实、准确、完整，失信行为已纠正，行政处罚等法定责任和义务"
+    "已全部履行完毕；今后严格遵守法律法规，诚信守法经营；如有虚假或违反本承诺，自愿接受撤销修复决定、"
+    "记入失信记录并依法承担相应法律责任。本承诺向社会公开。"
+)
+
+
+def repair_refusal(record: C.CreditRecord, today: date) -> str | None:
+    """Why a repair cannot be applied for now (Chinese), or None when it can."""
+    if record.category not in C.REPAIRABLE:
+        return "只有失信信息（行政处罚、严重失信主体名单、异常名录等）可以申请信用修复"
+    if record.status == C.REPAIRED:
+        return "该记录已完成信用修复，不能重复申请"
+    if record.status in (C.WITHDRAWN, C.LIFTED):
+        return "该记录已撤销或已解除，无需申请信用修复"
+    if record.status == C.OBJECTED:
+        return "该记录有异议正在处理，请待异议办结后再申请信用修复"
+    if classes.longest_end(record) < today or record.status == C.EXPIRED:
+        return f"该记录已于 {classes.longest_end(record)} 公示期满并自动停止公示，无需申请信用修复"
+    start = classes.repair_possible_from(record)
+    if today < start:
+        low, _default, _high = classes.bounds(record.category, record.severity)
+        return (
+            f"{record.severity_label}失信信息的最短公示期为 {classes.months_text(low)}，"
+            f"自 {start.isoformat()} 起方可申请信用修复"
+        )
+    return None
+
 
 def apply_repair(
-    record: C.CreditRecord, *, commitment: str, files=None, channel: str, phone: str | None = None, actor=None
+    record: C.CreditRecord,
+    *,
+    commitment: str,
+    commitment_accepted: bool = False,
+    commitment_files=None,
+    fulfilment_note: str = "",
+    files=None,
+    channel: str,
+    phone: str | None = None,
+    actor=None,
 ) -> C.RepairApplication:
-    """One application per penalty record, reviewed within N working days."""
-    commitment = (commitment or "").strip()
-    if record.category not in C.REPAIRABLE:
-        raise Invalid("只有行政处罚和失信惩戒记录可以申请信用修复")
-    if record.status != C.PUBLISHED or record.pub_end < local_today():
-        raise Invalid("该记录当前不在公示中，无需或不能申请修复")
+    """Apply after the shortest period with a signed commitment and proof; the source department decides."""
+    refusal = repair_refusal(record, local_today())
+    if refusal:
+        raise Invalid(refusal)
     open_one = db.session.execute(
         db.select(C.RepairApplication.id).where(
-            C.RepairApplication.record_id == record.id, C.RepairApplication.state == C.PENDING
+            C.RepairApplication.record_id == record.id, C.RepairApplication.state.in_(C.OPEN_REPAIR_STATES)
         )
     ).first()
     if open_one:
-        raise Invalid("该记录已有待审核的修复申请")
-    if len(commitment) < 10:
-        raise Invalid({"commitment": "请填写信用承诺（不少于 10 个字）"})
+        raise Invalid("该记录已有正在办理的修复申请")
+    errors: dict[str, str] = {}
+    commitment = (commitment or "").strip() or COMMITMENT_TEXT
+    signed_upload = [f for f in commitment_files or [] if f and getattr(f, "filename", "")]
+    if not commitment_accepted and not signed_upload:
+        errors["commitment_accepted"] = "请签署信用承诺：阅读承诺书后勾选确认，或上传签字（盖章）的承诺书"
+    proofs = [f for f in files or [] if f and getattr(f, "filename", "")]
+    if not proofs:
+        errors["attachments"] = "请上传已履行法定责任和义务的证明材料（如罚款缴纳凭证、整改报告）"
+    if errors:
+        raise Invalid(errors)
     subject = db.session.get(C.CreditSubject, record.subject_id)
     phone_enc = _applicant_phone(subject, phone)
-    attachments = save_attachments(files)
+    stored = [{**a, "role": "commitment"} for a in save_attachments(signed_upload)]
+    stored += [{**a, "role": "proof"} for a in save_attachments(proofs)]
     repair = C.RepairApplication(
         record_id=record.id,
         subject_id=record.subject_id,
         channel=channel,
+        department=record.department,
         commitment=commitment[:2000],
-        attachments=attachments,
+        commitment_accepted=bool(commitment_accepted),
+        fulfilment_note=(fulfilment_note or "").strip()[:2000],
+        attachments=stored,
         applicant_phone_enc=phone_enc,
+        state=C.PENDING,
         due_at=_deadline(setting("CREDIT_REPAIR_DAYS")),
     )
     db.session.add(repair)
@@ -217,12 +274,12 @@ def apply_repair(
         repair,
         actor=actor,
         changes={"state": [None, C.PENDING]},
-        detail=f"记录 {record.doc_number}，渠道 {channel}",
+        detail=f"记录 {record.doc_number}，渠道 {channel}，认定部门 {record.department}",
     )
     notify(
         services.credit_officers(),
         "收到新的信用修复申请",
-        body=record.doc_number,
+        body=f"{record.doc_number}（认定部门：{record.department}）",
         dedupe_key=f"repair-{repair.id}",
     )
     _tell_applicant(phone_enc, f"您对{record.doc_number}的信用修复申请已受理，编号 X{repair.id}。")
@@ -230,28 +287,77 @@ def apply_repair(
     return repair
 
 
-def decide_repair(user, repair: C.RepairApplication, *, approve: bool, answer: str) -> C.RepairApplication:
-    """Approve (publication ends early, the record leaves reports and the score) or reject with a reason."""
-    if repair.state != C.PENDING:
-        raise Invalid("该申请已审核")
-    answer = (answer or "").strip()
-    if not approve and not answer:
-        raise Invalid({"answer": "驳回须填写理由"})
+def move_repair(user, repair: C.RepairApplication, action: str, *, answer: str = "") -> C.RepairApplication:
+    """Take one step of the repair table: the office forwards or returns, the source department decides."""
     record = db.session.get(C.CreditRecord, repair.record_id)
+    move = states.check(states.REPAIR_MOVES, action, repair.state, user, repair.department or record.department)
+    answer = (answer or "").strip()
+    if move.needs_comment and not answer:
+        raise Invalid({"answer": "请填写理由"})
+    if move.target == C.APPROVED:
+        refusal = repair_refusal(record, local_today())
+        if refusal:
+            raise Invalid(refusal)
     before = audit.snapshot(repair, REPAIR_FIELDS)
-    repair.state, repair.answer, repair.decided_at = (C.APPROVED if approve else C.REJECTED), answer, utcnow()
-    changes = audit.changed(before, repair)
-    if approve:
+    repair.state = move.target
+    changes: dict = {}
+    if move.target == C.REPAIR_FORWARDED:
+        repair.forwarded_at = utcnow()
+        notify(
+            services.department_users(repair.department),
+            "请决定信用修复申请",
+            body=f"{record.doc_number}（谁认定、谁修复）",
+            kind="alert",
+            dedupe_key=f"repair-forward-{repair.id}",
+        )
+    else:
+        repair.answer, repair.decided_at = answer, utcnow()
+    if move.target == C.APPROVED:
         changes["record_status"] = [record.status, C.REPAIRED]
-        record.status, record.ended_on = C.REPAIRED, local_today()
-    audit.record("credit.repair.decide", repair, changes=changes)
-    _tell_applicant(
-        repair.applicant_phone_enc,
-        f"您的信用修复申请 X{repair.id}"
-        + ("已通过，相关记录已终止公示。" if approve else f"未通过：{answer[:40]}"),
-    )
+        _end_by_repair(user, record)
+    audit.record(f"credit.repair.{action}", repair, changes={**audit.changed(before, repair), **changes})
+    if move.who == states.SOURCE_DEPARTMENT:
+        # The credit office coordinates: it learns each department decision (and the record's department
+        # learns of a repair because it decides it).
+        notify(services.credit_officers(), f"认定部门已{move.label}：{record.doc_number}",
+               body=answer[:60], dedupe_key=f"repair-decided-{repair.id}")
+    if move.target == C.APPROVED:
+        _tell_applicant(repair.applicant_phone_enc, f"您的信用修复申请 X{repair.id}已通过，相关记录已终止公示。")
+    elif move.target == C.REJECTED:
+        _tell_applicant(repair.applicant_phone_enc, f"您的信用修复申请 X{repair.id}未通过：{answer[:40]}")
     db.session.commit()
     return repair
+
+
+def _end_by_repair(user, record: C.CreditRecord) -> None:
+    """终止公示, stop sharing, lift linked measures and list entries; the record stays for staff as 已修复."""
+    subject = db.session.get(C.CreditSubject, record.subject_id)
+    record.status, record.ended_on = C.REPAIRED, local_today()
+    sharing.withdrawn(record, subject, "repair")
+    _lift_measures(user, record, subject)
+    lists.remove_for_record(user, record, C.REMOVE_REPAIR, "信用修复")
+    # A report printed earlier still carries the record: it no longer verifies as valid (终止公示 everywhere).
+    reports.revoke_for_subject(user, subject.id, "所载信用信息已完成信用修复，原报告作废，请重新出具")
+
+
+def _lift_measures(user, record: C.CreditRecord, subject: C.CreditSubject) -> None:
+    """Punishment measures imposed because of the record end with it (联合惩戒措施同步解除)."""
+    measures = db.session.execute(
+        db.select(C.CreditRecord).where(
+            C.CreditRecord.basis_record_id == record.id,
+            C.CreditRecord.status.in_((C.PUBLISHED, C.OBJECTED)),
+        )
+    ).scalars()
+    for measure in measures:
+        audit.record(
+            "credit.record.lift",
+            measure,
+            actor=user,
+            changes={"status": [measure.status, C.LIFTED]},
+            detail=f"因 {record.doc_number} {C.RECORD_STATUSES[record.status]}而解除",
+        )
+        measure.status, measure.ended_on = C.LIFTED, local_today()
+        sharing.withdrawn(measure, subject, "lifted")
 
 
 # --- queues -----------------------------------------------------------------------------------------------
@@ -287,7 +393,9 @@ def repair_queue(user, state: str = ""):
     )
     stmt = scope(stmt, C.CreditSubject.region_id, user)
     if not user.can(P.CREDIT_MANAGE):
-        stmt = stmt.where(C.CreditRecord.department == (user.department or ""))
+        stmt = stmt.where(
+            C.RepairApplication.department == (user.department or ""), C.RepairApplication.state != C.PENDING
+        )
     if state in C.REPAIR_STATES:
         stmt = stmt.where(C.RepairApplication.state == state)
     return stmt.order_by(C.RepairApplication.due_at, C.RepairApplication.id)

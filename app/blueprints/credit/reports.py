@@ -9,7 +9,7 @@ from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import sequences
-from app.blueprints.credit import scoring
+from app.blueprints.credit import classes, lists, scoring
 from app.blueprints.jobs.services import on_job_failed, on_job_retry
 from app.blueprints.credit.services import mask_name, public_records, subject_code_masked
 from app.blueprints.credit.settings import setting
@@ -20,13 +20,15 @@ from app.security import audit
 from app.security.scoping import scope
 from app.validation import Invalid
 
+# The national report's order: 行政管理信息, 严重失信主体名单, 异常名录, other 失信, 守信激励, 信用承诺.
 SECTIONS = (
     ("license", "行政许可", C.LICENSE),
     ("penalty", "行政处罚", C.PENALTY),
+    ("blacklist", "严重失信主体名单信息", C.BLACKLIST),
+    ("abnormal", "异常名录信息", C.ABNORMAL),
+    ("watch", "其他失信信息", C.WATCH),
     ("redlist", "守信激励", C.REDLIST),
-    ("blacklist", "失信惩戒", C.BLACKLIST),
-    ("promise", "信用承诺", C.PROMISE),
-    ("watch", "重点关注", C.WATCH),
+    ("promise", "信用承诺及履约", C.PROMISE),
 )
 
 
@@ -50,10 +52,7 @@ def _next_number(issued, resync: bool = False) -> str:
 
 def create_report(subject: C.CreditSubject, *, channel: str, requester=None, device=None) -> C.CreditReport:
     """A pending report with its number, validity and the score of the active model; the job renders it."""
-    model = scoring.active_model()
-    result = scoring.explain(
-        subject, public_records(subject.id), scoring.repaired_count(subject.id), model.config
-    )
+    model, result = scoring.evaluate(subject)
     issued = utcnow()
     for attempt in range(5):  # a clash means numbers were stored past the counter: re-sync and retry
         report = C.CreditReport(
@@ -67,6 +66,7 @@ def create_report(subject: C.CreditSubject, *, channel: str, requester=None, dev
             score=result["score"],
             grade=result["grade"],
             model_version=model.version,
+            model_kind=model.kind,
             masked_name=mask_name(subject.name),
             masked_code=subject_code_masked(subject),
         )
@@ -76,7 +76,7 @@ def create_report(subject: C.CreditSubject, *, channel: str, requester=None, dev
             break
         except IntegrityError:
             db.session.rollback()
-            model = scoring.active_model()
+            model = scoring.active_model(subject.kind)
     else:
         raise Invalid("报告编号生成冲突，请重试")
     audit.record(
@@ -108,22 +108,24 @@ def _render_again(job) -> None:
 def report_data(report: C.CreditReport, verify_url: str) -> dict:
     """Everything the PDF template prints, as plain values (the template never touches the database)."""
     subject = db.session.get(C.CreditSubject, report.subject_id)
-    model = db.session.execute(
-        db.select(C.ScoreModel).where(C.ScoreModel.version == report.model_version)
-    ).scalar_one()
+    model = scoring.model_version(report.model_kind, report.model_version)
     as_of = to_local(report.issued_at).date()
+    _model, explanation = scoring.evaluate(subject, as_of, model)
     records = public_records(subject.id, as_of)
-    explanation = scoring.explain(subject, records, scoring.repaired_count(subject.id), model.config)
     sections = []
     for key, title, category in SECTIONS:
         rows = [_record_row(r) for r in records if r.category == category]
         sections.append({"key": key, "title": title, "rows": rows})
+    # Only appeals about records still on the report: a repaired or withdrawn record leaves no trace in it.
+    shown = [r.id for r in records] or [0]
     objections = db.session.execute(
-        db.select(C.Objection).where(C.Objection.subject_id == subject.id).order_by(C.Objection.id)
+        db.select(C.Objection)
+        .where(C.Objection.subject_id == subject.id, C.Objection.record_id.in_(shown))
+        .order_by(C.Objection.id)
     ).scalars()
     repairs = db.session.execute(
         db.select(C.RepairApplication)
-        .where(C.RepairApplication.subject_id == subject.id)
+        .where(C.RepairApplication.subject_id == subject.id, C.RepairApplication.record_id.in_(shown))
         .order_by(C.RepairApplication.id)
     ).scalars()
     appeals = [
@@ -168,7 +170,7 @@ def report_data(report: C.CreditReport, verify_url: str) -> dict:
             "name": subject.name,
             "kind": subject.kind_label,
             "code": subject_code_masked(subject),
-            "is_org": subject.kind == C.ORG,
+            "is_org": subject.is_org,
             "legal_rep": subject.legal_rep_name or "",
             "address": subject.address,
             "region": subject.region.name if subject.region else "",
@@ -177,14 +179,34 @@ def report_data(report: C.CreditReport, verify_url: str) -> dict:
         "score": report.score,
         "grade": report.grade,
         "model_version": report.model_version,
+        "model_title": explanation["title"],
+        "scale": explanation["scale"],
+        "lists": _list_rows(subject.id, as_of),
         "dimensions": explanation["dimensions"],
         "base": explanation["base"],
         "appeals": appeals,
     }
 
 
+def _list_rows(subject_id: int, as_of) -> list[dict]:
+    """Current entries on the named lists (removed ones do not appear)."""
+    rows = []
+    for entry in lists.entries_of(subject_id, current_only=True):
+        if entry.entered_on > as_of or (entry.valid_until and entry.valid_until < as_of):
+            continue
+        rows.append({
+            "list": C.LIST_KINDS[entry.list_kind], "doc": entry.doc_number, "authority": entry.authority,
+            "basis": entry.basis, "date": entry.entered_on.isoformat(),
+            "valid_until": entry.valid_until.isoformat() if entry.valid_until else "",
+        })
+    return rows
+
+
 def _record_row(record: C.CreditRecord) -> dict:
     return {
+        "penalty_kind": record.penalty_kind or "",
+        "fine": _amount(record.fine_amount),
+        "license_valid": _validity(record),
         "doc": record.doc_number,
         "department": record.department,
         "date": record.decision_date.isoformat(),
@@ -192,9 +214,25 @@ def _record_row(record: C.CreditRecord) -> dict:
         "basis": record.legal_basis,
         "severity": C.SEVERITIES.get(record.severity or "", ""),
         "fulfilment": C.FULFILMENTS.get(record.fulfilment or "", ""),
-        "window": f"{record.pub_start.isoformat()} 至 {record.pub_end.isoformat()}",
+        "window": f"{record.pub_start.isoformat()} 至 {classes.longest_end(record).isoformat()}",
         "objected": record.status == C.OBJECTED,
     }
+
+
+def _amount(value) -> str:
+    """罚款金额 in 万元 without trailing zeros."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _validity(record: C.CreditRecord) -> str:
+    if not (record.license_valid_from or record.license_valid_to):
+        return ""
+    start = record.license_valid_from.isoformat() if record.license_valid_from else ""
+    end = record.license_valid_to.isoformat() if record.license_valid_to else "长期"
+    return f"{start} 至 {end}"
 
 
 def _day(value) -> str:
@@ -266,6 +304,23 @@ def revoke(user, report: C.CreditReport, reason: str) -> C.CreditReport:
     audit.record("credit.report.revoke", report, changes=audit.changed(before, report), detail=report.number)
     db.session.commit()
     return report
+
+
+def revoke_for_subject(user, subject_id: int, reason: str) -> int:
+    """Revoke the subject's still-valid reports (inside the caller's transaction); returns how many."""
+    now = utcnow()
+    issued = db.session.execute(
+        db.select(C.CreditReport).where(
+            C.CreditReport.subject_id == subject_id,
+            C.CreditReport.revoked_at.is_(None),
+            C.CreditReport.valid_until > now,
+        )
+    ).scalars().all()
+    for report in issued:
+        report.revoked_at, report.revoke_reason = now, reason[:255]
+        audit.record("credit.report.revoke", report, actor=user, changes={"revoked_at": [None, now.isoformat()]},
+                     detail=f"{report.number}：{reason}")
+    return len(issued)
 
 
 def reports_query(user, subject_id: int | None = None, text: str = ""):

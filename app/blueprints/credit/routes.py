@@ -4,7 +4,8 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_login import current_user
 
 from app.blueprints.credit.archive_link import archive_household
-from app.blueprints.credit import appeals, bp, reports, scoring, services, stats
+from app.blueprints.credit import appeal_states, appeals, bp, classes, list_sync, lists, reports, scoring, services
+from app.blueprints.credit import stats
 from app.blueprints.credit import forms as F
 from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.kiosk import services as kiosks
@@ -19,7 +20,6 @@ from app.security.permissions import requires
 from app.security.scoping import scoped_regions
 from app.validation import Invalid
 from app.web import page_args, render
-from workers.credit import render_credit_report
 
 
 def _me():
@@ -92,10 +92,7 @@ def subject(subject_id: int):
     """A subject: records, score explanation, appeals and reports issued."""
     subject = services.get_subject_or_404(_me(), subject_id)
     records = services.subject_records(_me(), subject.id)
-    model = scoring.active_model()
-    explanation = scoring.explain(
-        subject, services.public_records(subject.id), scoring.repaired_count(subject.id), model.config
-    )
+    model, explanation = scoring.evaluate(subject)
     db.session.commit()  # the default model may just have been created
     issued = list(db.session.execute(reports.reports_query(_me(), subject.id).limit(20)).scalars())
     objections, repairs = appeals.subject_appeals(subject.id)
@@ -111,6 +108,7 @@ def subject(subject_id: int):
         today=local_today(),
         code=services.subject_code_masked(subject),
         household=archive_household(_me(), subject),
+        list_entries=lists.entries_of(subject.id),
     )
 
 
@@ -157,7 +155,16 @@ def record(record_id: int):
         repair_form=F.RepairForm(formdata=None),
         today=local_today(),
         general=[],
+        **_repair_context(record),
     )
+
+
+def _repair_context(record: C.CreditRecord) -> dict:
+    return {
+        "repair_refusal": appeals.repair_refusal(record, local_today()),
+        "commitment_text": appeals.COMMITMENT_TEXT,
+        "possible_from": classes.repair_possible_from(record) if record.category in C.REPAIRABLE else None,
+    }
 
 
 @bp.route("/records/<int:record_id>/fulfilment", methods=["POST"])
@@ -196,6 +203,7 @@ def _counter(record_id: int, form_cls, action):
         general=general,
         status=422,
         **forms,
+        **_repair_context(record),
     )
 
 
@@ -226,11 +234,14 @@ def repair_new(record_id: int):
         appeals.apply_repair(
             record,
             commitment=form.commitment.data,
+            commitment_accepted=form.accept_commitment.data,
+            commitment_files=request.files.getlist("commitment_file"),
+            fulfilment_note=form.fulfilment_note.data,
             files=request.files.getlist("attachments"),
             channel="counter",
             phone=form.phone.data,
         )
-        flash("信用修复申请已受理", "success")
+        flash(f"信用修复申请已受理，由认定部门（{record.department}）决定", "success")
 
     return _counter(record_id, F.RepairForm, act)
 
@@ -294,35 +305,44 @@ def objection(objection_id: int):
     )
 
 
-@bp.route("/repairs/<int:repair_id>", methods=["GET", "POST"])
-@requires(P.CREDIT_VIEW)
-def repair(repair_id: int):
-    """Review one repair application (credit officers decide)."""
+def _repair_page(repair_id: int, form=None, general=None, status: int = 200):
     repair, record, subject = appeals.get_repair_or_404(_me(), repair_id)
-    form = F.DecisionForm()
-    general: list[str] = []
-    failed = False
-    if request.method == "POST":
-        try:
-            if not _me().can(P.CREDIT_MANAGE):
-                raise Invalid("只有信用管理员可以审核修复申请")
-            appeals.decide_repair(
-                _me(), repair, approve=form.decision.data == "approve", answer=form.answer.data
-            )
-            flash("审核完成，已短信通知申请人", "success")
-            return redirect(url_for("credit.repair", repair_id=repair.id), 303)
-        except Invalid as exc:
-            general, failed = exc.attach(form), True
     return render(
         "credit/repair.html",
         repair=repair,
         record=record,
         subject=subject,
-        form=form,
-        general=general,
+        form=form or F.RepairMoveForm(formdata=None),
+        general=general or [],
         now=utcnow(),
-        status=422 if failed else 200,
+        actions=appeal_states.actions(appeal_states.REPAIR_MOVES, repair.state, _me(), repair.department),
+        status=status,
     )
+
+
+@bp.route("/repairs/<int:repair_id>")
+@requires(P.CREDIT_VIEW)
+def repair(repair_id: int):
+    """One repair application with the steps the user may take (the office forwards, the department decides)."""
+    return _repair_page(repair_id)
+
+
+@bp.post("/repairs/<int:repair_id>/<action>")
+@requires(P.CREDIT_ENTER)
+def repair_move(repair_id: int, action: str):
+    """Take one step of the repair workflow (appeal_states.REPAIR_MOVES decides who may)."""
+    repair, _record, _subject = appeals.get_repair_or_404(_me(), repair_id)
+    if action not in appeal_states.REPAIR_MOVES:
+        return _repair_page(repair_id, general=["未知的操作"], status=404)
+    form = F.RepairMoveForm()
+    try:
+        appeals.move_repair(_me(), repair, action, answer=form.answer.data)
+        flash(f"已{appeal_states.REPAIR_MOVES[action].label}", "success")
+        return redirect(url_for("credit.repair", repair_id=repair.id), 303)
+    except Invalid as exc:
+        db.session.rollback()
+        general = exc.attach(form)
+    return _repair_page(repair_id, form, general, 422)
 
 
 @bp.route("/subjects/<int:subject_id>/reports", methods=["POST"])
@@ -333,7 +353,7 @@ def report_new(subject_id: int):
     report = reports.create_report(subject, channel="staff", requester=_me())
     try:
         job = start_job(
-            render_credit_report,
+            "workers.credit.render_credit_report",
             idempotent=True, kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=_me(),
@@ -421,6 +441,136 @@ def report_revoke(report_id: int):
     )
 
 
+def _lists_page(kind: str, form=None, general=None, status: int = 200):
+    kind = kind if kind in C.LIST_KINDS else C.SERIOUS_LIST
+    entries = db.session.execute(
+        db.select(C.CreditListEntry, C.CreditSubject)
+        .join(C.CreditSubject, C.CreditListEntry.subject_id == C.CreditSubject.id)
+        .where(C.CreditListEntry.list_kind == kind)
+        .order_by(C.CreditListEntry.removed_on.is_not(None), C.CreditListEntry.entered_on.desc())
+        .limit(500)
+    ).all()
+    return render("credit/lists.html", kind=kind, kinds=C.LIST_KINDS, entries=entries,
+                  form=form or F.ListEntryForm(formdata=None), remove_form=F.ListRemoveForm(formdata=None),
+                  file_form=F.ListFileForm(formdata=None), general=general or [], status=status)
+
+
+@bp.route("/lists")
+@requires(P.CREDIT_VIEW)
+def credit_lists():
+    """严重失信主体名单 and 红名单: current entries and the removal history."""
+    return _lists_page(request.args.get("kind", C.SERIOUS_LIST))
+
+
+@bp.post("/lists/<kind>/entries")
+@requires(P.CREDIT_MANAGE)
+def list_enter(kind: str):
+    """Put a subject on a list (basis, authority, date)."""
+    form = F.ListEntryForm()
+    try:
+        if not form.validate():
+            raise Invalid({})
+        subject = services.find_subject_by_code(_me(), form.code.data)
+        lists.enter(_me(), subject, list_kind=kind, basis=form.basis.data, authority=form.authority.data,
+                    entered_on=form.entered_on.data, doc_number=form.doc_number.data,
+                    valid_until=form.valid_until.data)
+        flash(f"已将“{subject.name}”列入{C.LIST_KINDS[kind]}", "success")
+        return redirect(url_for("credit.credit_lists", kind=kind), 303)
+    except Invalid as exc:
+        db.session.rollback()
+        return _lists_page(kind, form, exc.attach(form), 422)
+
+
+@bp.post("/lists/entries/<int:entry_id>/remove")
+@requires(P.CREDIT_MANAGE)
+def list_remove(entry_id: int):
+    """Take a subject off a list (repair, expiry or correction)."""
+    entry = db.get_or_404(C.CreditListEntry, entry_id)
+    services.get_subject_or_404(_me(), entry.subject_id)
+    form = F.ListRemoveForm()
+    try:
+        lists.remove(_me(), entry, form.reason.data, form.note.data)
+        flash("已移出名单", "success")
+    except Invalid as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("credit.credit_lists", kind=entry.list_kind), 303)
+
+
+@bp.post("/lists/<kind>/reconcile")
+@requires(P.CREDIT_MANAGE)
+def list_reconcile(kind: str):
+    """Upload a list file; the differences are shown for review before anything changes."""
+    try:
+        token, name = list_sync.store(request.files.get("file"))
+        list_sync.compare(kind, token, name)
+    except Invalid as exc:
+        form = F.ListFileForm()
+        return _lists_page(kind, general=exc.attach(form) or [str(exc)], status=422)
+    return redirect(url_for("credit.list_review", kind=kind, token=token, name=name), 303)
+
+
+@bp.route("/lists/<kind>/review")
+@requires(P.CREDIT_MANAGE)
+def list_review(kind: str):
+    """New, removed and changed entries of a list file, with the button that applies them."""
+    token, name = request.args.get("token", ""), request.args.get("name", "")
+    try:
+        diff = list_sync.compare(kind, token, name)
+        sha = list_sync.fingerprint(token, name)
+    except Invalid as exc:
+        return _lists_page(kind, general=[str(exc)], status=422)
+    return render("credit/list_review.html", kind=kind, kinds=C.LIST_KINDS, diff=diff, token=token, name=name,
+                  sha=sha, rows=list_sync.report_rows(diff))
+
+
+@bp.route("/lists/<kind>/review.xlsx")
+@requires(P.CREDIT_MANAGE)
+def list_review_report(kind: str):
+    """The difference report as a workbook."""
+    import io
+
+    import xlsxwriter
+
+    token, name = request.args.get("token", ""), request.args.get("name", "")
+    try:
+        rows = list_sync.report_rows(list_sync.compare(kind, token, name))
+    except Invalid as exc:
+        return _lists_page(kind, general=[str(exc)], status=422)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet("差异")
+    sheet.write_row(0, 0, ("差异", "主体名称", "代码", "文书号", "认定机关", "列入日期", "说明"))
+    for index, row in enumerate(rows, start=1):
+        sheet.write_row(index, 0, row)
+    book.close()
+    buffer.seek(0)
+    audit.record("credit.list.diff_report", object_type="credit_list_entry", detail=f"{C.LIST_KINDS[kind]}：{name}")
+    db.session.commit()
+    return send_file(buffer, download_name=f"名单对账差异-{C.LIST_KINDS[kind]}.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/lists/<kind>/apply")
+@requires(P.CREDIT_MANAGE)
+def list_apply(kind: str):
+    """Apply the reviewed differences."""
+    token, name = request.form.get("token", ""), request.form.get("name", "")
+    try:
+        diff = list_sync.apply(_me(), kind, token, name, request.form.get("sha", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        return _lists_page(kind, general=[str(exc)], status=422)
+    flash(f"已按名单文件更新：新增 {len(diff.new)}，移出 {len(diff.removed)}，变更 {len(diff.changed)}", "success")
+    return redirect(url_for("credit.credit_lists", kind=kind), 303)
+
+
+@bp.route("/rules-review")
+@requires(P.CREDIT_MANAGE)
+def rules_review():
+    """Records outside the current class bounds (kept from the earlier rules), listed for correction."""
+    return render("credit/rules_review.html", rows=services.rule_findings(_me()), today=local_today())
+
+
 @bp.route("/stats", endpoint="stats")
 @requires(P.CREDIT_VIEW)
 def stats_page():
@@ -431,10 +581,12 @@ def stats_page():
 @bp.route("/score-models", methods=["GET", "POST"])
 @requires(P.CREDIT_MANAGE)
 def score_models():
-    """The score model's versions; publishing a new one changes new reports only."""
-    current = scoring.active_model()
+    """Each subject kind's model versions; publishing a new one changes new reports only."""
+    kind = request.args.get("kind", C.PERSON)
+    spec = scoring.SPECS.get(kind, scoring.PERSON_SPEC)
+    current = scoring.active_model(spec.kind)
     db.session.commit()
-    form = F.score_model_form(current.config, request.form if request.method == "POST" else None)
+    form = F.score_model_form(current.config, request.form if request.method == "POST" else None, spec.parameters)
     general: list[str] = []
     failed = False
     if request.method == "POST":
@@ -442,18 +594,20 @@ def score_models():
             if not form.validate():
                 raise Invalid({})
             model = scoring.publish_model(
-                _me(), {k: getattr(form, k).data for k, *_ in scoring.PARAMETERS}, form.note.data
+                _me(), {k: getattr(form, k).data for k, *_ in spec.parameters}, form.note.data, spec.kind
             )
-            flash(f"评分模型 v{model.version} 已启用；已出具的报告不受影响", "success")
-            return redirect(url_for("credit.score_models"), 303)
+            flash(f"{spec.title}模型 v{model.version} 已启用；已出具的报告不受影响", "success")
+            return redirect(url_for("credit.score_models", kind=spec.kind), 303)
         except Invalid as exc:
             general, failed = exc.attach(form), True
     return render(
         "credit/score_models.html",
         form=form,
         general=general,
-        models=scoring.all_models(),
-        params=scoring.PARAMETERS,
+        models=scoring.all_models(spec.kind),
+        params=spec.parameters,
+        spec=spec,
+        specs=scoring.SPECS,
         status=422 if failed else 200,
     )
 
@@ -508,26 +662,26 @@ def kiosk_relink(device_id: int):
 @bp.route("/import", methods=["GET", "POST"], endpoint="import_records")
 @requires(P.CREDIT_ENTER)
 def import_page():
-    """Upload an XLSX of records; the import runs as a job and returns the rejected rows."""
+    """Upload a 双公示 file (national template, XLSX or CSV); the import runs as a job and returns rejected rows."""
     from pathlib import Path
 
     from flask import current_app
 
-    from app.blueprints.credit.importer import COLUMNS, check_upload
+    from app.blueprints.credit import importer
 
     form = F.ImportForm()
     general: list[str] = []
     if form.validate_on_submit():
         try:
-            path = check_upload(
+            path, name = importer.check_upload(
                 request.files.get("file"), Path(current_app.config["FILES_DIR"]) / "credit" / "imports"
             )
             job = start_job(
                 "workers.credit.import_credit_records",
                 idempotent=True, kind="credit_import",
-                title="导入信用记录",
+                title=f"导入双公示{importer.TEMPLATES[form.category.data][0]}",
                 owner=_me(),
-                args=(_me().id, str(path)),
+                args=(_me().id, str(path), name, form.category.data),
             )
             return redirect(url_for("jobs.status", job_id=job.id), 303)
         except Invalid as exc:
@@ -538,6 +692,6 @@ def import_page():
         "credit/import.html",
         form=form,
         general=general,
-        columns=COLUMNS,
+        templates={k: (v[0], importer.columns_hint(k)) for k, v in importer.TEMPLATES.items()},
         status=422 if request.method == "POST" else 200,
     )

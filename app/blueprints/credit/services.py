@@ -1,12 +1,13 @@
 """Credit subjects and records: validation, publication windows, scoped queries, corrections."""
 
-import calendar as monthcal
 from datetime import date
+from decimal import Decimal
 
 from flask import abort
 from stdnum.cn import uscc as uscc_std
 
-from app.blueprints.credit.settings import setting
+from app.blueprints.credit import classes, sharing
+from app.blueprints.credit.classes import add_months
 from app.clock import local_today
 from app.extensions import db
 from app.models import credit as C
@@ -36,20 +37,18 @@ RECORD_FIELDS = (
     "content",
     "legal_basis",
     "severity",
+    "publish_necessary",
     "fulfilment",
+    "penalty_kind",
+    "fine_amount",
+    "license_valid_from",
+    "license_valid_to",
     "pub_start",
     "pub_end",
     "status",
     "version",
     "ended_on",
 )
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (clamped to the month's last day)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, monthcal.monthrange(year, month)[1]))
 
 
 def parse_uscc(raw: str | None, field: str = "uscc") -> str:
@@ -88,6 +87,21 @@ def subjects_query(user, text: str = "", kind: str = ""):
     return stmt
 
 
+def find_subject_by_code(user, code: str, field: str = "code") -> C.CreditSubject:
+    """A subject in the user's area by 统一社会信用代码 or resident ID; Invalid (Chinese) when unknown."""
+    text = (code or "").strip().upper()
+    if len(text) == 18 and text[:17].isdigit():
+        number = pii.parse_id_number(text, field).number
+        condition = C.CreditSubject.id_number_hash == pii.blind_index(number)
+    else:
+        condition = C.CreditSubject.uscc == parse_uscc(text, field)
+    stmt = scope(db.select(C.CreditSubject), C.CreditSubject.region_id, user).where(condition)
+    subject = db.session.execute(stmt).scalar_one_or_none()
+    if subject is None:
+        raise Invalid({field: "该代码或号码未登记为信用主体，请先登记主体"})
+    return subject
+
+
 def get_subject_or_404(user, subject_id: int) -> C.CreditSubject:
     """A subject in the user's area."""
     return get_scoped_or_404(C.CreditSubject, subject_id, user=user)
@@ -118,10 +132,9 @@ def create_subject(
         kind=kind, name=name, address=(address or "").strip()[:255], region_id=region_id
     )
     try:
-        phone_clean = pii.normalize_phone(phone)
-        if not phone_clean:
-            raise Invalid({"phone": "请输入预留手机号（用于接收验证码和通知）"})
-        subject.phone_enc = pii.encrypt(phone_clean)
+        # A phone is optional: 双公示 data carries none; without one the kiosk cannot send this subject a code.
+        phone_clean = pii.normalize_phone(phone) if (phone or "").strip() else None
+        subject.phone_enc = pii.encrypt(phone_clean) if phone_clean else None
     except Invalid as exc:
         errors.update(exc.errors)
     if kind == C.PERSON:
@@ -132,7 +145,7 @@ def create_subject(
                 errors["id_number"] = ["该公民身份号码已登记为信用主体"]
         except Invalid as exc:
             errors.update(exc.errors)
-    elif kind == C.ORG:
+    elif kind in C.CODED_KINDS:
         try:
             subject.uscc = parse_uscc(uscc)
             if _exists(C.CreditSubject.uscc == subject.uscc):
@@ -159,6 +172,32 @@ def create_subject(
         changes={k: [None, v] for k, v in audit.snapshot(subject, SUBJECT_FIELDS).items() if v},
     )
     db.session.commit()
+    return subject
+
+
+def register_from_row(
+    user, *, kind: str, name: str, id_number: str | None, uscc: str | None, legal_rep_name: str = "",
+    legal_rep_id: str | None = None, region_id: int | None = None,
+) -> C.CreditSubject:
+    """A subject named by a 双公示 row (validated code or ID number); no phone, no legal representative ID
+    needed. Added to the caller's transaction and audited; the caller commits."""
+    subject = C.CreditSubject(kind=kind, name=name.strip()[:128], address="", region_id=region_id or user.region_id,
+                              legal_rep_name=(legal_rep_name or "").strip()[:64] or None)
+    if id_number:
+        subject.id_number_enc, subject.id_number_hash = pii.encrypt(id_number), pii.blind_index(id_number)
+    if uscc:
+        subject.uscc = uscc
+    if legal_rep_id:
+        subject.legal_rep_id_enc, subject.legal_rep_id_hash = pii.encrypt(legal_rep_id), pii.blind_index(legal_rep_id)
+    db.session.add(subject)
+    db.session.flush()
+    audit.record(
+        "credit.subject.create",
+        subject,
+        actor=user,
+        changes={k: [None, v] for k, v in audit.snapshot(subject, SUBJECT_FIELDS).items() if v},
+        detail="双公示导入时按数据行登记",
+    )
     return subject
 
 
@@ -194,38 +233,24 @@ def mask_name(name: str) -> str:
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def window_bounds(category: str, severity: str | None) -> tuple[int, int, int]:
-    """(minimum, default, maximum) publication months for a category and severity."""
-    if category == C.PENALTY:
-        return setting("CREDIT_WINDOW_SERIOUS" if severity == C.SERIOUS else "CREDIT_WINDOW_NORMAL")
-    if category == C.BLACKLIST:
-        return setting("CREDIT_WINDOW_SERIOUS")
-    return setting("CREDIT_WINDOW_OTHER")
-
-
 def check_window(
     category: str, severity: str | None, decision: date, start: date | None, end: date | None
 ) -> tuple[date, date]:
-    """The publication window, defaulted from the decision date and kept within the national bounds."""
-    low, default, high = window_bounds(category, severity)
+    """The publication window, defaulted from the decision date and kept within the class's bounds."""
+    _low, default, _high = classes.bounds(category, severity)
     start = start or decision
     end = end or add_months(decision, default)
     errors = {}
     if start < decision:
         errors["pub_start"] = "公示起始日不能早于决定日期"
-    if end < add_months(decision, low):
-        errors["pub_end"] = f"公示期不得短于 {low} 个月（自决定日期起）"
-    elif end > add_months(decision, high):
-        errors["pub_end"] = f"公示期不得长于 {_months_text(high)}（自决定日期起）"
+    bound_error = classes.window_error(category, severity, decision, end)
+    if bound_error:
+        errors["pub_end"] = bound_error
     elif end <= start:
         errors["pub_end"] = "公示截止日应晚于起始日"
     if errors:
         raise Invalid(errors)
     return start, end
-
-
-def _months_text(months: int) -> str:
-    return f"{months // 12} 年" if months % 12 == 0 else f"{months} 个月"
 
 
 def records_query(user):
@@ -256,7 +281,8 @@ def subject_records(user, subject_id: int) -> list[C.CreditRecord]:
 
 
 def public_records(subject_id: int, today: date | None = None) -> list[C.CreditRecord]:
-    """Records that appear on a report today: published or under objection, inside their window."""
+    """Records that appear on a report, the kiosk and shared data today: published or under objection, inside
+    their window (capped at the class's longest period), and not an unpublished 轻微 record."""
     today = today or local_today()
     stmt = (
         db.select(C.CreditRecord)
@@ -268,7 +294,7 @@ def public_records(subject_id: int, today: date | None = None) -> list[C.CreditR
         )
         .order_by(C.CreditRecord.decision_date.desc(), C.CreditRecord.id)
     )
-    return list(db.session.execute(stmt).scalars())
+    return [r for r in db.session.execute(stmt).scalars() if classes.is_public_on(r, today)]
 
 
 def record_department(user, department: str | None) -> str:
@@ -285,10 +311,12 @@ def validate_record(user, data: dict, *, record: C.CreditRecord | None = None) -
     if category not in C.CATEGORIES:
         errors["category"] = "请选择信用记录类别"
     severity = data.get("severity") or None
-    if category == C.PENALTY and severity not in C.SEVERITIES:
-        errors["severity"] = "行政处罚须选择严重程度（一般/严重）"
-    if category != C.PENALTY:
+    class_error = classes.class_error(category, severity) if category in C.CATEGORIES else None
+    if class_error:
+        errors["severity"] = class_error
+    if not classes.is_dishonest(category):
         severity = None
+    necessary = bool(data.get("publish_necessary")) and severity == C.MINOR
     fulfilment = data.get("fulfilment") or None
     if category == C.PROMISE:
         fulfilment = fulfilment if fulfilment in C.FULFILMENTS else "pending"
@@ -318,12 +346,15 @@ def validate_record(user, data: dict, *, record: C.CreditRecord | None = None) -
             clash = clash.where(C.CreditRecord.id != record.id)
         if db.session.execute(clash.limit(1)).first():
             errors["doc_number"] = f"文号“{doc}”在{department}已有记录，不能重复录入"
+    extra = _national_fields(category, data, errors)
     if errors:
         raise Invalid(errors)
     start, end = check_window(category, severity, decision, data.get("pub_start"), data.get("pub_end"))
     return {
+        **extra,
         "category": category,
         "severity": severity,
+        "publish_necessary": necessary,
         "fulfilment": fulfilment,
         "doc_number": doc,
         "content": content,
@@ -335,6 +366,33 @@ def validate_record(user, data: dict, *, record: C.CreditRecord | None = None) -
     }
 
 
+def _national_fields(category: str, data: dict, errors: dict) -> dict:
+    """处罚类别 and 罚款金额（万元） for penalties, 许可有效期 for licences (双公示 template fields)."""
+    penalty_kind = (data.get("penalty_kind") or "").strip()[:64] if category == C.PENALTY else ""
+    fine = data.get("fine_amount") if category == C.PENALTY else None
+    if fine not in (None, ""):
+        try:
+            fine = Decimal(str(fine))
+        except ArithmeticError:
+            fine = None
+            errors["fine_amount"] = "罚款金额应为数字（单位：万元）"
+        else:
+            if fine < 0 or fine >= Decimal(10) ** 9:
+                errors["fine_amount"] = "罚款金额应为不小于 0 的数字（单位：万元）"
+    else:
+        fine = None
+    valid_from = data.get("license_valid_from") if category == C.LICENSE else None
+    valid_to = data.get("license_valid_to") if category == C.LICENSE else None
+    if valid_from and valid_to and valid_to < valid_from:
+        errors["license_valid_to"] = "许可有效期至不能早于有效期自"
+    return {
+        "penalty_kind": penalty_kind,
+        "fine_amount": fine,
+        "license_valid_from": valid_from or None,
+        "license_valid_to": valid_to or None,
+    }
+
+
 def create_record(user, subject: C.CreditSubject, data: dict, *, commit: bool = True) -> C.CreditRecord:
     """Publish a record for a subject."""
     clean = validate_record(user, data)
@@ -343,6 +401,7 @@ def create_record(user, subject: C.CreditSubject, data: dict, *, commit: bool = 
     )
     db.session.add(record)
     db.session.flush()
+    sharing.published(record, subject)
     audit.record(
         "credit.record.create",
         record,
@@ -404,3 +463,25 @@ def credit_officers() -> list[int]:
 
     stmt = db.select(User.id).where(User.role == P.CREDIT_ADMIN, User.is_enabled.is_(True))
     return list(db.session.execute(stmt).scalars())
+
+
+def rule_findings(user, limit: int = 500) -> list[tuple[C.CreditRecord, C.CreditSubject, list[str]]]:
+    """Records still in publication that do not fit the current class rules, for the credit office to review.
+
+    Records kept from the earlier rule set are never changed silently: the office corrects each one (更正) or
+    the department confirms it; until then publication still ends by itself at the class's longest period.
+    """
+    stmt = (
+        records_query(user)
+        .add_columns(C.CreditSubject)
+        .where(C.CreditRecord.category.in_(C.DISHONEST), C.CreditRecord.status.in_((C.PUBLISHED, C.OBJECTED)))
+        .order_by(C.CreditRecord.decision_date, C.CreditRecord.id)
+    )
+    found = []
+    for record, subject in db.session.execute(stmt).all():
+        problems = classes.findings(record)
+        if problems:
+            found.append((record, subject, problems))
+            if len(found) >= limit:
+                break
+    return found

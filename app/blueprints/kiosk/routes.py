@@ -10,13 +10,13 @@ from app.blueprints.jobs.services import QueueUnavailable, start_job
 from app.blueprints.kiosk import bp
 from app.blueprints.kiosk import forms as KF
 from app.blueprints.kiosk import services as kiosk
+from app.clock import local_today
 from app.extensions import db
 from app.models import credit as C
 from app.models.job import Job
 from app.security import audit
 from app.validation import Invalid
 from app.web import render
-from workers.credit import render_credit_report
 
 
 def enrolled(view):
@@ -139,8 +139,7 @@ def me():
     """The citizen's own summary: records on report, score, appeals."""
     subject = g.subject
     records = services.public_records(subject.id)
-    model = scoring.active_model()
-    explanation = scoring.explain(subject, records, scoring.repaired_count(subject.id), model.config)
+    _model, explanation = scoring.evaluate(subject)
     db.session.commit()
     objections, repairs = appeals.subject_appeals(subject.id)
     return render(
@@ -150,6 +149,7 @@ def me():
         explanation=explanation,
         objections=objections,
         repairs=repairs,
+        repair_refusals={r.id: appeals.repair_refusal(r, local_today()) for r in records},
     )
 
 
@@ -188,6 +188,9 @@ def appeal(record_id: int, action: str):
                 appeals.apply_repair(
                     record,
                     commitment=form.commitment.data,
+                    commitment_accepted=form.accept_commitment.data,
+                    commitment_files=request.files.getlist("commitment_file"),
+                    fulfilment_note=form.fulfilment_note.data,
                     files=files,
                     channel="kiosk",
                     phone=form.phone.data,
@@ -202,6 +205,7 @@ def appeal(record_id: int, action: str):
         "kiosk/appeal.html",
         form=form,
         record=record,
+        commitment_text=appeals.COMMITMENT_TEXT,
         action=action,
         general=general,
         status=422 if request.method == "POST" else 200,
@@ -216,7 +220,7 @@ def print_report():
     report = reports.create_report(g.subject, channel="kiosk", requester=actor, device=g.device)
     try:
         job = start_job(
-            render_credit_report,
+            "workers.credit.render_credit_report",
             idempotent=True, kind="credit_report",
             title=f"信用报告 {report.number}",
             owner=actor,

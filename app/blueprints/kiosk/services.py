@@ -197,7 +197,7 @@ def identify(
         code = parse_uscc(number, "number")
         rep = pii.parse_id_number(rep_id, "rep_id").number
         subject = db.session.execute(
-            db.select(C.CreditSubject).where(C.CreditSubject.kind == C.ORG, C.CreditSubject.uscc == code)
+            db.select(C.CreditSubject).where(C.CreditSubject.kind.in_(C.CODED_KINDS), C.CreditSubject.uscc == code)
         ).scalar_one_or_none()
         matches = (
             subject is not None
