@@ -83,7 +83,7 @@ def test_staff_search_issue_and_reprint(page, live_server, demo):
     settled(page)
     assert page.locator("#subjects tbody tr").count() == 1
     page.click("#subjects >> text=青禾县清溪食品有限公司")
-    page.locator("text=严重行政处罚 1 条").wait_for()
+    page.locator("text=严重失信信息 1 条").wait_for()
     page.click("button:has-text('出具信用报告')")
     page.locator("text=报告生成中").wait_for()
     drain(demo)
