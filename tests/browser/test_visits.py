@@ -89,7 +89,9 @@ def test_grid_worker_visits_and_officers_move_a_member_across_communities(page, 
     page.click("text=李丹")
     arrive(page, "**/moves/*")
     _shot(page, "move-decision")
+    page.locator("#mover >> text=3301**********3164").wait_for()  # whom it receives, before deciding
     page.fill("input[name=to_household_number]", "QH00100200101")
+    page.select_option("select[name=relation]", "儿媳")  # no default: the household already has a 配偶
     page.click("button:has-text('接收迁入')")
     settled(page)
     page.locator("[id^=move-] >> text=已生效").wait_for()
