@@ -45,7 +45,8 @@ def init_app(app) -> None:
         if not user_id.isdigit() or not version.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        if user is None or user.session_version != int(version) or not user.is_enabled:
+        # Kiosk accounts act only through enrolled devices: a staff session of one (from before that rule) ends.
+        if user is None or user.session_version != int(version) or not user.is_enabled or user.role == KIOSK:
             return None
         return user
 

@@ -131,3 +131,11 @@ def test_kiosk_account_cannot_log_in_with_its_password(demo, client):
     assert client.get("/").status_code == 302
     row = db.session.execute(db.select(AuditLog).where(AuditLog.action == "auth.login_failed")).scalar_one()
     assert row.detail == "自助终端账号不能用密码登录"
+
+
+def test_an_existing_kiosk_staff_session_ends(demo, app, client):
+    login(client, "grid")
+    kiosk = _user("kiosk")
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{kiosk.id}:{kiosk.session_version}"
+    assert client.get("/").status_code == 302

@@ -23,10 +23,10 @@ def state_of(ticket_id):
 
 
 def test_create_uses_policy_server_clock_and_audits(make_ticket, users):
-    t = make_ticket(source_page="/admin/users?q=x")
+    t = make_ticket(source_page="/admin/users?q=x")  # a search value may be a name: kept as *
     assert t.number.startswith("YW20260304-") and t.state == "new" and t.created_at == NOW
     assert (t.sla_response_minutes, t.sla_resolution_minutes, t.sla_calendar) == (10, 40, "24x7")
-    assert t.source_page == "/admin/users?q=x" and t.region_id == users["grid"].region_id
+    assert t.source_page == "/admin/users?q=*" and t.region_id == users["grid"].region_id
     assert db.session.execute(db.select(AuditLog).where(AuditLog.action == "ticket.create")).scalar_one()
     assert make_ticket(source_page="https://evil.example/").source_page == ""
 
