@@ -27,8 +27,8 @@ def start_job(func, *, kind: str, title: str, owner, queue: str = "default", par
               args: tuple = (), timeout: int | None = None, idempotent: bool = False) -> Job:
     """Create the Job row, then enqueue `func(job_id, *args)`; the row exists before any worker sees the job.
 
-    `idempotent` jobs (a second run changes nothing a first run did not) are re-queued by the reconciler when
-    Redis lost them before they started; every job keeps its function and arguments for the retry button."""
+    `idempotent` jobs (a second run changes nothing a first run did not) are re-queued once by the reconciler
+    when Redis lost them or their worker died; every job keeps its function and arguments for the retry button."""
     job_id = uuid.uuid4().hex
     row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=title, queue=queue,
               params=params or {}, func=dotted_name(func), args=list(args),
