@@ -20,6 +20,7 @@ CRASHED = "任务进程异常退出，请重试"
 STALLED = "处理该任务的工作进程已停止响应，请重试"
 TIMED_OUT = "任务超时未完成，请重试"
 UNSAVED = "任务已结束但结果未能保存，请重试"
+ABANDONED_RUN = "运行中断：处理进程已终止，未送达的事件将在下次运行时发送"
 # A job whose RQ entry vanished right now may just be between commit and enqueue, or mid-dequeue: it counts as
 # lost only when two ticks in a row see it missing.
 SUSPECT_KEY = "portal:reconcile:suspect:{}"
@@ -43,8 +44,9 @@ def reconcile(app) -> dict:
     from app.extensions import db
     from app.models.job import QUEUED, RUNNING, Job
 
-    counts = {"failed": 0, "requeued": 0, "suspect": 0}
+    counts = {"failed": 0, "requeued": 0, "suspect": 0, "runs": 0}
     with app.app_context():
+        counts["runs"] = _close_abandoned_dispatch_runs(app)
         conn = redis_connection(app)
         now = _redis_now(conn)
         rows = list(db.session.execute(db.select(Job).where(Job.state.in_((QUEUED, RUNNING)))).scalars())
@@ -61,9 +63,23 @@ def reconcile(app) -> dict:
             conn.delete(SUSPECT_KEY.format(row.id))
             counts[_settle(row, verdict)] += 1
         db.session.remove()
-    if counts["failed"] or counts["requeued"]:
+    if counts["failed"] or counts["requeued"] or counts["runs"]:
         log.warning("reconciler: %s", counts)
     return counts
+
+
+def _close_abandoned_dispatch_runs(app) -> int:
+    """A dispatch run whose job was killed stays 'running'; once past the job timeout it cannot still be alive."""
+    from app.clock import utcnow
+    from app.extensions import db
+    from app.models.dispatch import DispatchRun
+
+    cutoff = utcnow() - timedelta(seconds=app.config["JOB_TIMEOUT"]) - TIMEOUT_GRACE
+    closed = db.session.execute(
+        db.update(DispatchRun).where(DispatchRun.status == "running", DispatchRun.started_at < cutoff)
+        .values(status="failed", error=ABANDONED_RUN, finished_at=utcnow())).rowcount
+    db.session.commit()
+    return closed
 
 
 def judge(app, conn, row, rq_job: RQJob | None, now: datetime) -> Verdict | None:

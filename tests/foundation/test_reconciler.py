@@ -149,6 +149,25 @@ def test_a_job_hung_past_its_timeout_fails(demo, client, app, tmp_path, frozen_c
     thread.join(30)
 
 
+def test_a_dispatch_run_abandoned_by_a_killed_job_is_closed(demo, app, frozen_clock):
+    from app.models.dispatch import DispatchRun, DispatchTarget
+
+    target = DispatchTarget(name="民政局系统", department="县民政局")
+    db.session.add(target)
+    db.session.flush()
+    run = DispatchRun(target_id=target.id)
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    scheduler_tick(app)
+    assert db.session.get(DispatchRun, run_id).status == "running"
+    frozen_clock.shift(timedelta(seconds=app.config["JOB_TIMEOUT"]) + reconcile.TIMEOUT_GRACE + timedelta(seconds=5))
+    scheduler_tick(app)
+    db.session.expire_all()
+    closed = db.session.get(DispatchRun, run_id)
+    assert closed.status == "failed" and closed.error == reconcile.ABANDONED_RUN and closed.finished_at
+
+
 # --- a real `python -m workers` process on real Redis, killed with SIGKILL -------------------------------------
 
 HEARTBEAT = 1
