@@ -102,6 +102,16 @@ def test_an_idempotent_job_lost_before_it_started_is_requeued_once(demo, app, tm
     assert row_of(second.id).state == "failed"
 
 
+def test_a_damaged_queue_entry_counts_as_lost_and_spares_the_other_rows(demo, app, tmp_path):
+    damaged, healthy = start_held(tmp_path, hold=False), start_held(tmp_path, hold=False)
+    conn = redis_connection(app)
+    conn.delete(RQJob.key_for(damaged.id))
+    conn.hset(RQJob.key_for(damaged.id), "last_heartbeat", "garbage")  # what a late heartbeat leaves behind
+    scheduler_tick(app)
+    scheduler_tick(app)
+    assert row_of(damaged.id).state == "failed" and row_of(healthy.id).state == "queued"
+
+
 def test_a_live_queued_job_is_left_alone(demo, app, tmp_path):
     row = start_held(tmp_path, hold=False)
     scheduler_tick(app)
