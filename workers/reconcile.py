@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 from rq.queue import Queue
@@ -20,6 +22,7 @@ CRASHED = "任务进程异常退出，请重试"
 STALLED = "处理该任务的工作进程已停止响应，请重试"
 TIMED_OUT = "任务超时未完成，请重试"
 UNSAVED = "任务已结束但结果未能保存，请重试"
+ABANDONED_RUN = "运行中断：处理进程已终止，未送达的事件将在下次运行时发送"
 # A job whose RQ entry vanished right now may just be between commit and enqueue, or mid-dequeue: it counts as
 # lost only when two ticks in a row see it missing.
 SUSPECT_KEY = "portal:reconcile:suspect:{}"
@@ -43,27 +46,74 @@ def reconcile(app) -> dict:
     from app.extensions import db
     from app.models.job import QUEUED, RUNNING, Job
 
-    counts = {"failed": 0, "requeued": 0, "suspect": 0}
+    counts = {"failed": 0, "requeued": 0, "suspect": 0, "runs": 0}
     with app.app_context():
+        counts["runs"] = _close_abandoned_dispatch_runs(app)
         conn = redis_connection(app)
         now = _redis_now(conn)
         rows = list(db.session.execute(db.select(Job).where(Job.state.in_((QUEUED, RUNNING)))).scalars())
-        found = RQJob.fetch_many([row.id for row in rows], connection=conn) if rows else []
-        for row, rq_job in zip(rows, found):
-            verdict = judge(app, conn, row, rq_job, now)
-            if verdict is None:
-                conn.delete(SUSPECT_KEY.format(row.id))
+        for row, rq_job in zip(rows, _fetch(conn, [row.id for row in rows])):
+            try:
+                outcome = _reconcile_one(app, conn, row, rq_job, now)
+            except (RedisConnectionError, RedisTimeoutError):
+                raise
+            except Exception:  # one odd row must not keep the others stuck
+                log.exception("reconciler: job %s", row.id)
+                db.session.rollback()
                 continue
-            if verdict.lost and conn.set(SUSPECT_KEY.format(row.id), "1", nx=True,
-                                         ex=app.config["RECONCILE_SECONDS"] * 10):
-                counts["suspect"] += 1
-                continue
-            conn.delete(SUSPECT_KEY.format(row.id))
-            counts[_settle(row, verdict)] += 1
+            if outcome:
+                counts[outcome] += 1
         db.session.remove()
-    if counts["failed"] or counts["requeued"]:
+    if counts["failed"] or counts["requeued"] or counts["runs"]:
         log.warning("reconciler: %s", counts)
     return counts
+
+
+def _reconcile_one(app, conn, row, rq_job: RQJob | None, now: datetime) -> str | None:
+    """What happened to one row this tick: 'failed', 'requeued', 'suspect' or nothing."""
+    verdict = judge(app, conn, row, rq_job, now)
+    if verdict is None:
+        conn.delete(SUSPECT_KEY.format(row.id))
+        return None
+    if verdict.lost and conn.set(SUSPECT_KEY.format(row.id), "1", nx=True, ex=app.config["RECONCILE_SECONDS"] * 10):
+        return "suspect"
+    conn.delete(SUSPECT_KEY.format(row.id))
+    return _settle(row, verdict)
+
+
+def _fetch(conn, job_ids: list[str]) -> list[RQJob | None]:
+    """The RQ jobs of these ids (None where missing); a damaged entry counts as missing."""
+    if not job_ids:
+        return []
+    try:
+        return RQJob.fetch_many(job_ids, connection=conn)
+    except (RedisConnectionError, RedisTimeoutError):
+        raise
+    except Exception:  # e.g. a hash holding only a late heartbeat
+        return [_fetch_one(conn, job_id) for job_id in job_ids]
+
+
+def _fetch_one(conn, job_id: str) -> RQJob | None:
+    try:
+        return RQJob.fetch(job_id, connection=conn)
+    except (RedisConnectionError, RedisTimeoutError):
+        raise
+    except Exception:
+        return None
+
+
+def _close_abandoned_dispatch_runs(app) -> int:
+    """A dispatch run whose job was killed stays 'running'; once past the job timeout it cannot still be alive."""
+    from app.clock import utcnow
+    from app.extensions import db
+    from app.models.dispatch import DispatchRun
+
+    cutoff = utcnow() - timedelta(seconds=app.config["JOB_TIMEOUT"]) - TIMEOUT_GRACE
+    closed = db.session.execute(
+        db.update(DispatchRun).where(DispatchRun.status == "running", DispatchRun.started_at < cutoff)
+        .values(status="failed", error=ABANDONED_RUN, finished_at=utcnow())).rowcount
+    db.session.commit()
+    return closed
 
 
 def judge(app, conn, row, rq_job: RQJob | None, now: datetime) -> Verdict | None:

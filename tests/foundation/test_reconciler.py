@@ -102,6 +102,16 @@ def test_an_idempotent_job_lost_before_it_started_is_requeued_once(demo, app, tm
     assert row_of(second.id).state == "failed"
 
 
+def test_a_damaged_queue_entry_counts_as_lost_and_spares_the_other_rows(demo, app, tmp_path):
+    damaged, healthy = start_held(tmp_path, hold=False), start_held(tmp_path, hold=False)
+    conn = redis_connection(app)
+    conn.delete(RQJob.key_for(damaged.id))
+    conn.hset(RQJob.key_for(damaged.id), "last_heartbeat", "garbage")  # what a late heartbeat leaves behind
+    scheduler_tick(app)
+    scheduler_tick(app)
+    assert row_of(damaged.id).state == "failed" and row_of(healthy.id).state == "queued"
+
+
 def test_a_live_queued_job_is_left_alone(demo, app, tmp_path):
     row = start_held(tmp_path, hold=False)
     scheduler_tick(app)
@@ -147,6 +157,25 @@ def test_a_job_hung_past_its_timeout_fails(demo, client, app, tmp_path, frozen_c
     assert row_of(row.id).error == reconcile.TIMED_OUT
     (tmp_path / "hold").unlink()
     thread.join(30)
+
+
+def test_a_dispatch_run_abandoned_by_a_killed_job_is_closed(demo, app, frozen_clock):
+    from app.models.dispatch import DispatchRun, DispatchTarget
+
+    target = DispatchTarget(name="民政局系统", department="县民政局")
+    db.session.add(target)
+    db.session.flush()
+    run = DispatchRun(target_id=target.id)
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    scheduler_tick(app)
+    assert db.session.get(DispatchRun, run_id).status == "running"
+    frozen_clock.shift(timedelta(seconds=app.config["JOB_TIMEOUT"]) + reconcile.TIMEOUT_GRACE + timedelta(seconds=5))
+    scheduler_tick(app)
+    db.session.expire_all()
+    closed = db.session.get(DispatchRun, run_id)
+    assert closed.status == "failed" and closed.error == reconcile.ABANDONED_RUN and closed.finished_at
 
 
 # --- a real `python -m workers` process on real Redis, killed with SIGKILL -------------------------------------

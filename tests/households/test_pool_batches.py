@@ -144,3 +144,19 @@ def test_two_simultaneous_uploads_of_one_file_make_one_batch(demo, app):
     assert errors == []
     assert len(batches(*files)) == len(files)
     assert sorted(started for _, started in outcomes) == [False] * len(files) + [True] * len(files)
+
+
+def test_an_upload_while_redis_is_down_does_not_block_the_file(demo, client, app):
+    from tests.foundation.test_queue_outage import closed_port
+
+    content = huji_file(fresh_id(37))
+    login(client, "dept")
+    working = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{closed_port()}/0"
+    refused = upload(client, content)
+    assert refused.status_code == 422 and "任务队列暂不可用" in body(refused)
+    assert [b.state for b in batches(content)] == ["failed"]
+    app.config["REDIS_URL"] = working
+    upload(client, content)
+    drain(app)
+    assert [b.state for b in batches(content)] == ["failed", "done"]

@@ -28,8 +28,8 @@ def start_job(func, *, kind: str, title: str, owner, queue: str = "default", par
               args: tuple = (), timeout: int | None = None, idempotent: bool = False) -> Job:
     """Create the Job row, then enqueue `func(job_id, *args)`; the row exists before any worker sees the job.
 
-    `idempotent` jobs (a second run changes nothing a first run did not) are re-queued by the reconciler when
-    Redis lost them before they started; every job keeps its function and arguments for the retry button."""
+    `idempotent` jobs (a second run changes nothing a first run did not) are re-queued once by the reconciler
+    when Redis lost them or their worker died; every job keeps its function and arguments for the retry button."""
     job_id = uuid.uuid4().hex
     # The row outlives the job and is read by the monitor's queries: search values are kept masked there.
     row = Job(id=job_id, owner_id=owner.id if owner else None, kind=kind, title=mask_numbers(title), queue=queue,

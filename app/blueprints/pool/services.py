@@ -74,7 +74,8 @@ def live_batch(source_key: str, digest: str) -> ImportBatch | None:
 
 
 def _batch_of(job: Job) -> ImportBatch | None:
-    return db.session.execute(db.select(ImportBatch).where(ImportBatch.job_id == job.id)).scalars().first()
+    # By the job's params: when Redis refuses the job at upload, the batch is not linked to it yet.
+    return db.session.get(ImportBatch, (job.params or {}).get("batch_id") or 0)
 
 
 @on_job_failed(IMPORT_KIND)
