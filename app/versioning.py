@@ -72,14 +72,15 @@ def check_version(obj, submitted) -> None:
 
 
 def changes_since(obj, count: int) -> list[dict]:
-    """The last `count` audited changes of a row, oldest first."""
+    """The last `count` audited changes of a row, oldest first (logins and other change-less rows skipped)."""
     from app.models.audit import AuditLog
 
+    # A JSON column stores None as JSON null, which IS NOT NULL matches, so change-less rows are skipped here.
     rows = db.session.execute(
-        db.select(AuditLog).where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id),
-                                  AuditLog.changes.is_not(None))
-        .order_by(AuditLog.id.desc()).limit(min(count, MAX_LISTED))).scalars()
-    return [{"actor": row.actor_name, "at": row.at, "changes": row.changes} for row in reversed(list(rows))]
+        db.select(AuditLog).where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id))
+        .order_by(AuditLog.id.desc()).limit(MAX_LISTED * 5)).scalars()
+    changed = [row for row in rows if row.changes][:min(count, MAX_LISTED)]
+    return [{"actor": row.actor_name, "at": row.at, "changes": row.changes} for row in reversed(changed)]
 
 
 def bump(obj) -> None:
