@@ -64,9 +64,13 @@ def check_version(obj, submitted) -> None:
         submitted = int(submitted)
     except (TypeError, ValueError):
         raise Invalid("表单版本信息无效，请重新打开页面后再保存") from None
-    # Lock the row until this transaction ends, so a concurrent save waits and then sees the new version.
-    db.session.refresh(obj, with_for_update=db.engine.dialect.name == "postgresql")
-    current = obj.row_version
+    # Lock the row until this transaction ends, so a concurrent save waits and then sees the new version. A plain
+    # column query: PostgreSQL refuses FOR UPDATE on the outer joins that eager relationships add.
+    model = type(obj)
+    current = db.session.execute(db.select(model.row_version).where(model.id == obj.id)
+                                 .with_for_update()).scalar_one()
+    if current != obj.row_version:
+        db.session.refresh(obj)  # show (and later update) the row as it is now
     if submitted != current:
         raise StaleEdit(current, changes_since(obj, max(1, current - submitted)))
 
