@@ -176,12 +176,14 @@ def scheduler_command():
 @click.option("--port", default=9100)
 @click.option("--secret", required=True, help="The target's signing secret (shown on its page).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("received-events.jsonl"))
-def dispatch_receiver(port: int, secret: str, out: Path):
-    """A reference receiver on 127.0.0.1 that verifies signed batches and appends new events to a JSONL file."""
+@click.option("--max-skew", default=300, help="Seconds a signature timestamp may differ (0: no check).")
+def dispatch_receiver(port: int, secret: str, out: Path, max_skew: int):
+    """A reference receiver on 127.0.0.1: verifies signed batches, appends new events to a JSONL file (fsynced
+    before it answers) and reads it back at start, so redelivered events are not applied twice."""
     from fixtures.receiver import Receiver
 
-    receiver = Receiver(secret, port=port, out=out)
-    click.echo(f"接收地址：{receiver.url}  事件写入 {out}（Ctrl+C 停止）")
+    receiver = Receiver(secret, port=port, out=out, max_skew=max_skew)
+    click.echo(f"接收地址：{receiver.url}  事件写入 {out}（已有 {len(receiver.seen)} 条；Ctrl+C 停止）")
     receiver.server.serve_forever()
 
 

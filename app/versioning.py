@@ -64,22 +64,27 @@ def check_version(obj, submitted) -> None:
         submitted = int(submitted)
     except (TypeError, ValueError):
         raise Invalid("表单版本信息无效，请重新打开页面后再保存") from None
-    # Lock the row until this transaction ends, so a concurrent save waits and then sees the new version.
-    db.session.refresh(obj, with_for_update=db.engine.dialect.name == "postgresql")
-    current = obj.row_version
+    # Lock the row until this transaction ends, so a concurrent save waits and then sees the new version. A plain
+    # column query: PostgreSQL refuses FOR UPDATE on the outer joins that eager relationships add.
+    model = type(obj)
+    current = db.session.execute(db.select(model.row_version).where(model.id == obj.id)
+                                 .with_for_update()).scalar_one()
+    if current != obj.row_version:
+        db.session.refresh(obj)  # show (and later update) the row as it is now
     if submitted != current:
         raise StaleEdit(current, changes_since(obj, max(1, current - submitted)))
 
 
 def changes_since(obj, count: int) -> list[dict]:
-    """The last `count` audited changes of a row, oldest first."""
+    """The last `count` audited changes of a row, oldest first (logins and other change-less rows skipped)."""
     from app.models.audit import AuditLog
 
+    # A JSON column stores None as JSON null, which IS NOT NULL matches, so change-less rows are skipped here.
     rows = db.session.execute(
-        db.select(AuditLog).where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id),
-                                  AuditLog.changes.is_not(None))
-        .order_by(AuditLog.id.desc()).limit(min(count, MAX_LISTED))).scalars()
-    return [{"actor": row.actor_name, "at": row.at, "changes": row.changes} for row in reversed(list(rows))]
+        db.select(AuditLog).where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id))
+        .order_by(AuditLog.id.desc()).limit(MAX_LISTED * 5)).scalars()
+    changed = [row for row in rows if row.changes][:min(count, MAX_LISTED)]
+    return [{"actor": row.actor_name, "at": row.at, "changes": row.changes} for row in reversed(changed)]
 
 
 def bump(obj) -> None:

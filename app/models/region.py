@@ -24,6 +24,8 @@ class Region(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by people's edits only (logins and background work do not make an open edit form stale).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     parent: Mapped["Region | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Bumped on password change or disable so other sessions of this user end.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Bumped by people's edits only (logins and background work do not make an open edit form stale).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     region: Mapped[Region] = relationship(lazy="joined")

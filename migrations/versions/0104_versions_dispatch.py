@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 # Tables whose edit forms carry the version they were rendered from (SQLAlchemy version_id_col).
-VERSIONED = ("household", "person", "visit", "ticket", "credit_record", "dispatch_target")
+VERSIONED = ("household", "person", "visit", "ticket", "credit_record", "dispatch_target", "user_account", "region")
 
 
 def upgrade():

@@ -72,3 +72,25 @@ def test_second_member_save_from_an_old_form_is_refused(demo, app):
     assert refused.status_code == 422 and "该记录已被他人修改" in body(refused) and "农民" in body(refused)
     assert input_value(body(refused), "occupation") == "教师"
     assert db.session.get(Person, person.id).occupation == "农民"
+
+
+def test_two_saves_in_the_same_instant_cannot_both_pass(demo, app):
+    """The version is also the UPDATE's condition: a save based on a row read before another commit matches nothing."""
+    import pytest
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    household_id = first_in(QINGXI_1).id
+    client = app.test_client()
+    login(client, "community")
+    with Session(db.engine, expire_on_commit=False) as other:
+        stale = other.get(Household, household_id)
+        stale.tag_list  # loaded now, used after the other save
+        other.commit()  # read, as the slower request did, before the other save
+        url = f"/households/{household_id}/edit"
+        version = rendered_version(body(client.get(url)))
+        assert post(client, url, _household_data(stale, road="幸福路", row_version=version)).status_code == 303
+        stale.notes = "晚到的保存"
+        with pytest.raises(StaleDataError):
+            other.commit()
+    assert db.session.get(Household, household_id).road == "幸福路"

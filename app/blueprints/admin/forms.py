@@ -1,5 +1,5 @@
 """Admin forms: users, regions, audit filters."""
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.forms import PortalForm
@@ -15,6 +15,7 @@ class UserForm(PortalForm):
     role = SelectField("角色", validators=[DataRequired("请选择角色")])
     region_id = SelectField("所属区划", coerce=int, validators=[DataRequired("请选择区划")])
     department = StringField("所属部门", validators=[Optional(), Length(max=64, message="部门名称过长")])
+    row_version = HiddenField()  # the version this form was rendered from (lost-update check)
 
 
 class RegionForm(PortalForm):
@@ -29,6 +30,7 @@ class RenameRegionForm(PortalForm):
     """Rename a node."""
 
     name = StringField("名称", validators=[DataRequired("请输入名称"), Length(max=64, message="名称过长")])
+    row_version = HiddenField()
 
 
 class AuditFilterForm(PortalForm):

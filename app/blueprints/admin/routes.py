@@ -76,7 +76,8 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(_actor(), user, display_name=form.display_name.data, role=form.role.data,
-                                 region_id=form.region_id.data, department=form.department.data)
+                                 region_id=form.region_id.data, department=form.department.data,
+                                 version=form.row_version.data)
             flash("用户信息已保存", "success")
             return redirect(url_for("admin.users"), 303)
         except Invalid as exc:
@@ -139,12 +140,16 @@ def region_rename(region_id: int):
     """Rename a node."""
     region = services.get_region_or_404(_actor(), region_id)
     form = RenameRegionForm(obj=region)
+    general: list[str] = []
     if form.validate_on_submit():
-        services.rename_region(_actor(), region, form.name.data)
-        flash("名称已修改", "success")
-        return redirect(url_for("admin.regions"), 303)
+        try:
+            services.rename_region(_actor(), region, form.name.data, version=form.row_version.data)
+            flash("名称已修改", "success")
+            return redirect(url_for("admin.regions"), 303)
+        except Invalid as exc:
+            general = exc.attach(form)
     status = 422 if request.method == "POST" else 200
-    return render("admin/region_form.html", form=form, parent=None, region=region, general=[], status=status)
+    return render("admin/region_form.html", form=form, parent=None, region=region, general=general, status=status)
 
 
 @bp.route("/audit")

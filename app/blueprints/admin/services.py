@@ -8,6 +8,7 @@ from app.security import permissions as P
 from app.security.passwords import generate_initial_password, hash_password
 from app.security.scoping import get_scoped_or_404, in_scope, scope
 from app.validation import Invalid
+from app.versioning import bump, check_version
 
 USER_FIELDS = ("display_name", "role", "region_id", "department", "is_enabled")
 # A role that works on one level of the tree must sit on that level.
@@ -84,9 +85,10 @@ def create_user(actor: User, *, username: str, display_name: str, role: str, reg
 
 
 def update_user(actor: User, user: User, *, display_name: str, role: str, region_id: int,
-                department: str | None) -> User:
-    """Change name, role, region or department."""
+                department: str | None, version=None) -> User:
+    """Change name, role, region or department; a form older than the account is refused."""
     _check_target(actor, user)
+    check_version(user, version)
     errors = _check_assignment(actor, role, db.session.get(Region, region_id), department)
     if user.id == actor.id and role != actor.role:
         errors["role"] = ["不能修改自己的角色"]
@@ -100,6 +102,7 @@ def update_user(actor: User, user: User, *, display_name: str, role: str, region
         if "role" in diff or "region_id" in diff:
             user.session_version += 1  # new rights take effect at the next login
         audit.record("user.update", user, changes=diff)
+        bump(user)
     db.session.commit()
     return user
 
@@ -111,6 +114,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> User:
     _check_target(actor, user)
     before = audit.snapshot(user, USER_FIELDS)
     user.is_enabled = enabled
+    bump(user)
     if not enabled:
         user.session_version += 1
     audit.record("user.enable" if enabled else "user.disable", user, changes=audit.changed(before, user))
@@ -156,13 +160,15 @@ def add_region(actor: User, parent: Region, *, code: str, name: str) -> Region:
     return region
 
 
-def rename_region(actor: User, region: Region, name: str) -> Region:
-    """Rename a node; codes and paths stay."""
+def rename_region(actor: User, region: Region, name: str, *, version=None) -> Region:
+    """Rename a node; codes and paths stay; a form older than the node is refused."""
+    check_version(region, version)
     before = audit.snapshot(region, ("name",))
     region.name = name.strip()
     diff = audit.changed(before, region)
     if diff:
         audit.record("region.rename", region, changes=diff)
+        bump(region)
         _emit_region(region, region.parent)
     db.session.commit()
     return region
