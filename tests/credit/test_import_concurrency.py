@@ -10,7 +10,7 @@ from app.models.job import Job
 from app.models.user import User
 from tests.conftest import TEST_DATABASE_URL
 from tests.credit.helpers import CHEN_ID
-from tests.credit.test_import import _workbook
+from tests.credit.test_import import _xlsx
 from workers.queues import embedded_worker
 
 ROWS = 300  # more than one commit batch, so each import waits on the other's uncommitted rows
@@ -20,10 +20,12 @@ ROWS = 300  # more than one commit batch, so each import waits on the other's un
 def test_simultaneous_imports_of_one_file_both_finish(demo, app):
     dept = db.session.execute(db.select(User).where(User.username == "dept")).scalar_one()
     path = app.config["FILES_DIR"] / "same.xlsx"
-    path.write_bytes(_workbook([(CHEN_ID, "行政处罚", "一般", "", f"青公罚并〔2026〕{i}号", "", "2026-05-01", "",
-                                 "同一文件同时导入", "") for i in range(ROWS)]).getvalue())
+    rows = [("陈志明", "自然人", "", "", "身份证", CHEN_ID, f"青公罚并〔2026〕{i}号", "治安", "同一文件同时导入",
+             "《治安管理处罚法》", "罚款", "罚款 100 元", "0.01", "2026-05-01", "", "县公安局", "县公安局", "")
+            for i in range(ROWS)]
+    path.write_bytes(_xlsx(rows).getvalue())
     jobs = [start_job("workers.credit.import_credit_records", kind="credit_import", title="导入信用记录", owner=dept,
-                      args=(dept.id, str(path)), idempotent=True).id for _ in range(2)]
+                      args=(dept.id, str(path), "same.xlsx", "penalty"), idempotent=True).id for _ in range(2)]
     barrier = threading.Barrier(2)
 
     def work():
