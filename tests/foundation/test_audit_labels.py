@@ -1,15 +1,15 @@
 """The audit log speaks Chinese: every action and object type has a label, objects are named, times are local."""
 import ast
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.extensions import db
+from app.models.audit import AuditLog
 from app.models.household import Household
 from app.models.person import Person
 from app.models.source import SourceRecord
 from app.security import audit
 from app.security.audit_labels import LABELS, OBJECT_LABELS
 from tests.conftest import body, login, project_root
-from tests.frozen import FROZEN_TODAY
 
 
 def _recorded_actions() -> tuple[set[str], list[str]]:
@@ -62,7 +62,9 @@ def test_audit_page_shows_labels_names_and_china_time(demo, client):
     assert "修改户档" in html and "户档 QH00100100101" in html
     assert "查看完整证件号" in html and "成员 李**" in html and "李淑华" not in html
     assert "household.update" not in html.replace('title="household.update"', "")
-    assert f"{FROZEN_TODAY} 10:0" in html  # the frozen clock starts at 10:00 China time (02:00 UTC)
+    row = db.session.execute(db.select(AuditLog).where(AuditLog.action == "person.reveal")).scalar_one()
+    assert (row.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in html  # China time
+    assert row.at.strftime("%Y-%m-%d %H:%M") not in html  # not the stored UTC
 
 
 def test_pool_dates_are_china_dates(demo, client):
