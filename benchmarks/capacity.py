@@ -257,7 +257,7 @@ def saturation(args, data: dict) -> None:
     grid = data["workers"][0]
     hh = grid["households"][:50]
     pages = [
-        ("今日走访 (网格员)", "grid", [f"/visits/today"], None, False),
+        ("今日走访 (网格员)", "grid", ["/visits/today"], None, False),
         ("户档列表 (网格员)", "grid", ["/households/"], None, False),
         ("一户一档 (网格员)", "grid", [f"/households/{h}" for h in hh], None, False),
         ("走访表单 (网格员)", "grid", [f"/visits/new/{h}" for h in hh], None, False),

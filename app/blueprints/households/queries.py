@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from flask import abort
-from sqlalchemy import func, or_
+from sqlalchemy import func, union
 
 from app.extensions import db
 from app.models.household import Household
@@ -12,12 +12,16 @@ from app.models.region import GRID, Region
 from app.models.source import Conflict
 from app.pagination import Page
 from app.security import pii
-from app.security.scoping import scope, scoped_regions
+from app.security.region_cache import subtree_rows
+from app.security.scoping import scope, scoped_regions, subtree_ids
 from app.validation import Invalid
 
 COUNT_CAP = 10_000
 MAX_REGION_OPTIONS = 150
 SEARCH_CAP = 1_000
+# Areas up to this many region nodes (a community and its grids) search addresses by any fragment.
+SMALL_AREA_NODES = 60
+TRIGRAM = 3
 SORTS = {
     "number": Household.number.asc(),
     "-number": Household.number.desc(),
@@ -74,12 +78,11 @@ def households_query(user, filters: Filters, deleted: bool = False):
     stmt = scope(db.select(Household), Household.region_id, user)
     stmt = stmt.where(Household.deleted_at.is_not(None) if deleted else Household.deleted_at.is_(None))
     if filters.q:
-        stmt = stmt.where(_search_clause(filters.q))
+        stmt = stmt.where(_search_clause(filters.q, small_area=len(subtree_ids(user.region)) <= SMALL_AREA_NODES))
     if filters.region:
         region = db.session.get(Region, filters.region)
         if region is not None:
-            below = db.select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-            stmt = stmt.where(Household.region_id.in_(below))
+            stmt = stmt.where(Household.region_id.in_(subtree_ids(region)))
     if filters.kind:
         stmt = stmt.where(Household.kind == filters.kind)
     if filters.tag:
@@ -91,8 +94,13 @@ def households_query(user, filters: Filters, deleted: bool = False):
     return stmt.order_by(SORTS[filters.sort], Household.id.desc())
 
 
-def _search_clause(text: str):
-    """A valid ID number matches exactly by blind index; other text: 户号, address contains, member name prefix."""
+def _search_clause(text: str, small_area: bool = True):
+    """A valid ID number matches exactly by blind index; other text: 户号, address contains, member name prefix.
+
+    The three ways are a UNION of ids, each answered by its own index (户号 unique, address trigram, name
+    prefix); an OR with a sub-select would read every household. An address fragment shorter than a trigram
+    has no index to use, so in a large area (a town or the county) 1-2 characters match 户号 and names only.
+    """
     by_person = db.select(Person.household_id).where(Person.deleted_at.is_(None))
     if len(text) == 18:
         try:
@@ -100,8 +108,11 @@ def _search_clause(text: str):
             return Household.id.in_(by_person.where(Person.id_number_hash == pii.blind_index(number)))
         except Invalid:
             pass
-    return or_(Household.number == text, Household.address.contains(text, autoescape=True),
-               Household.id.in_(by_person.where(Person.name.startswith(text, autoescape=True))))
+    ways = [db.select(Household.id).where(Household.number == text),
+            by_person.where(Person.name.startswith(text, autoescape=True))]
+    if small_area or len(text) >= TRIGRAM:
+        ways.append(db.select(Household.id).where(Household.address.contains(text, autoescape=True)))
+    return Household.id.in_(union(*ways))
 
 
 def list_page(user, filters: Filters, page: int, size: int) -> Page:
@@ -149,11 +160,11 @@ def rows_for(households: list[Household]) -> list[Row]:
 
 
 def grid_choices(user) -> list[tuple[int, str]]:
-    """(id, label) of the regions the user may filter by or put a household in (grids only for the latter)."""
-    regions = list(db.session.execute(scoped_regions(user)).scalars())
+    """(id, label) of the regions the user may filter by (cached with the region tree: no query)."""
+    regions = subtree_rows(user.region)
     if len(regions) > MAX_REGION_OPTIONS:  # a county's 500 grids would blow the page budget: towns and communities
-        regions = [r for r in regions if r.level != GRID]
-    return [(r.id, f"{'　' * r.depth}{r.name}") for r in regions]
+        regions = [r for r in regions if r[2] != GRID]
+    return [(region_id, f"{'　' * depth}{name}") for region_id, name, _level, depth in regions]
 
 
 def grids_in_scope(user) -> list[Region]:
