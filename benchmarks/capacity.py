@@ -88,11 +88,11 @@ def prepare(households: int, grid_sessions: int) -> dict:
         prefixes = sorted({n[:2] for n in sample}, key=lambda p: -sum(1 for n in sample if n.startswith(p)))[:20]
         kiosk_user = db.session.execute(db.select(User).where(User.role == P.KIOSK)).scalars().first()
         credit = db.session.execute(db.select(User).where(User.username == "bench_credit")).scalar_one()
-        _device, kiosk_token = create_device(credit, name=f"压测终端{time.time_ns()}", location="大厅",
-                                             account_id=kiosk_user.id)
+        kiosk_tokens = [create_device(credit, name=f"压测终端{time.time_ns()}", location="大厅",
+                                      account_id=kiosk_user.id)[1] for _ in range(2)]  # one-time links
         db.session.remove()
     return {"workers": workers, "community_accounts": [f"c{c}" for c in communities],
-            "community_regions": officers_regions, "search": prefixes, "kiosk_token": kiosk_token}
+            "community_regions": officers_regions, "search": prefixes, "kiosk_tokens": kiosk_tokens}
 
 
 # ---------------------------------------------------------------- a tiny HTTP client with explicit cookies
@@ -282,7 +282,7 @@ def saturation(args, data: dict) -> None:
         elif who == "ops":
             browser.login("bench_ops", BENCH_PASSWORD)
         elif who == "kiosk":
-            browser.request("GET", f"/kiosk/enroll/{data['kiosk_token']}")
+            browser.request("GET", f"/kiosk/enroll/{data['kiosk_tokens'][0]}")
         form = None
         if body == "visit":
             form = urllib.parse.urlencode(visit_form(browser, hh[0]))
@@ -309,21 +309,22 @@ def saturation(args, data: dict) -> None:
 def simulation(args, data: dict) -> None:
     """Log the session pool in, run locust headless, print p50/p95/p99 per step and the load average."""
     sessions = {"grid": [], "county": [], "community": [], "kiosk": []}
+    # The cookie is read last: the first form a session renders stores its CSRF secret in the cookie.
     for worker in data["workers"]:
         browser = Browser(PORTAL_PORT).login(worker["username"], SCALE_PASSWORD)
-        sessions["grid"].append({"cookie": browser.cookie_header(), "csrf": browser.csrf("/visits/today"),
-                                 "households": worker["households"][:80],
-                                 "visit": visit_form(browser, worker["households"][0])})
+        visit = visit_form(browser, worker["households"][0])
+        sessions["grid"].append({"visit": visit, "households": worker["households"][:80],
+                                 "cookie": browser.cookie_header()})
     for _ in range(2):
         browser = Browser(PORTAL_PORT).login("bench_county", BENCH_PASSWORD)
         sessions["county"].append({"cookie": browser.cookie_header(),
                                    "households": data["workers"][0]["households"][:40]})
     for username, region_id in zip(data["community_accounts"], data["community_regions"]):
         browser = Browser(PORTAL_PORT).login(username, SCALE_PASSWORD)
-        sessions["community"].append({"cookie": browser.cookie_header(), "csrf": browser.csrf("/reports/"),
-                                      "region": region_id})
+        token = browser.csrf("/reports/")
+        sessions["community"].append({"csrf": token, "region": region_id, "cookie": browser.cookie_header()})
     browser = Browser(PORTAL_PORT)
-    browser.request("GET", f"/kiosk/enroll/{data['kiosk_token']}")
+    browser.request("GET", f"/kiosk/enroll/{data['kiosk_tokens'][1]}")
     sessions["kiosk"].append({"cookie": browser.cookie_header()})
     sessions["search"] = data["search"]
     pool = Path(tempfile.mkdtemp(prefix="capacity-locust-"))
@@ -331,7 +332,7 @@ def simulation(args, data: dict) -> None:
     spawn = max(1, args.sim_users // args.sim_ramp)
     run_time = args.sim_ramp + args.sim_minutes * 60
     cmd = [str(BIN / "locust"), "-f", str(ROOT / "benchmarks/capacity_locustfile.py"), "--headless",
-           "-u", str(args.sim_users), "-r", str(spawn), "--run-time", f"{run_time}s", "--reset-stats",
+           "-u", str(args.sim_users), "-r", str(spawn), "--run-time", f"{int(run_time)}s", "--reset-stats",
            "--host", f"http://127.0.0.1:{PORTAL_PORT}", "--csv", str(pool / "sim"), "--only-summary",
            "--stop-timeout", "10", "--loglevel", "WARNING"]
     print(f"\n(b) simulation: {args.sim_users} users, ramp {args.sim_ramp}s, then {args.sim_minutes} min measured; "

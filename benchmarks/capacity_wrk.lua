@@ -16,7 +16,10 @@ function request()
   if body then
     counter = counter + 1
     local payload = body .. "&_idem=wrk" .. thread_id .. "x" .. counter .. "x" .. os.time()
-    return wrk.format("POST", paths[index], {["Content-Type"] = "application/x-www-form-urlencoded"}, payload)
+    -- headers given to wrk.format replace the -H ones, so copy them (the session cookie) first
+    local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    return wrk.format("POST", paths[index], headers, payload)
   end
   return wrk.format("GET", paths[index])
 end

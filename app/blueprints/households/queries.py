@@ -1,9 +1,9 @@
 """Reading households for lists and the household page: scoped, preloaded, a fixed number of queries."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 
 from flask import abort
-from sqlalchemy import func, union
+from sqlalchemy import func, union_all
 
 from app.extensions import db
 from app.models.household import Household
@@ -22,6 +22,8 @@ SEARCH_CAP = 1_000
 # Areas up to this many region nodes (a community and its grids) search addresses by any fragment.
 SMALL_AREA_NODES = 60
 TRIGRAM = 3
+# Up to this many matching households are fetched first and then checked against the area by primary key.
+SEARCH_CANDIDATES = 5_000
 SORTS = {
     "number": Household.number.asc(),
     "-number": Household.number.desc(),
@@ -78,7 +80,7 @@ def households_query(user, filters: Filters, deleted: bool = False):
     stmt = scope(db.select(Household), Household.region_id, user)
     stmt = stmt.where(Household.deleted_at.is_not(None) if deleted else Household.deleted_at.is_(None))
     if filters.q:
-        stmt = stmt.where(_search_clause(filters.q, small_area=len(subtree_ids(user.region)) <= SMALL_AREA_NODES))
+        stmt = stmt.where(Household.id.in_(search_matches(user, filters.q)))
     if filters.region:
         region = db.session.get(Region, filters.region)
         if region is not None:
@@ -94,25 +96,32 @@ def households_query(user, filters: Filters, deleted: bool = False):
     return stmt.order_by(SORTS[filters.sort], Household.id.desc())
 
 
-def _search_clause(text: str, small_area: bool = True):
-    """A valid ID number matches exactly by blind index; other text: 户号, address contains, member name prefix.
+def search_matches(user, text: str):
+    """Ids of households whose 户号, member name (prefix), member ID (exact, blind index) or address matches.
 
-    The three ways are a UNION of ids, each answered by its own index (户号 unique, address trigram, name
-    prefix); an OR with a sub-select would read every household. An address fragment shorter than a trigram
-    has no index to use, so in a large area (a town or the county) 1-2 characters match 户号 and names only.
+    A UNION ALL of one select per way, each answered by its own index (户号 unique, name prefix, blind index,
+    address trigram), so a LIMIT stops it early; an OR with sub-selects would read every household. In a small
+    area (a community and its grids) every way starts from the area's few hundred households instead. An address
+    fragment shorter than a trigram has no index, so in a town or the county 1-2 characters match 户号 and names.
     """
+    area = subtree_ids(user.region)
+    small = len(area) <= SMALL_AREA_NODES
     by_person = db.select(Person.household_id).where(Person.deleted_at.is_(None))
+    if small:
+        by_person = by_person.join(Household, Household.id == Person.household_id).where(
+            Household.region_id.in_(area))
     if len(text) == 18:
         try:
             number = pii.parse_id_number(text).number
-            return Household.id.in_(by_person.where(Person.id_number_hash == pii.blind_index(number)))
+            return by_person.where(Person.id_number_hash == pii.blind_index(number))
         except Invalid:
             pass
-    ways = [db.select(Household.id).where(Household.number == text),
+    households = db.select(Household.id).where(Household.region_id.in_(area)) if small else db.select(Household.id)
+    ways = [households.where(Household.number == text),
             by_person.where(Person.name.startswith(text, autoescape=True))]
-    if small_area or len(text) >= TRIGRAM:
-        ways.append(db.select(Household.id).where(Household.address.contains(text, autoescape=True)))
-    return Household.id.in_(union(*ways))
+    if small or len(text) >= TRIGRAM:
+        ways.append(households.where(Household.address.contains(text, autoescape=True)))
+    return union_all(*ways)
 
 
 def list_page(user, filters: Filters, page: int, size: int) -> Page:
@@ -124,6 +133,13 @@ def list_page(user, filters: Filters, page: int, size: int) -> Page:
     stmt = households_query(user, filters)
     cap = SEARCH_CAP if filters.q else COUNT_CAP
     if filters.q:
+        # The matches first, by their own indexes: usually a few hundred ids, then checked against the area and
+        # the filters by primary key. Only a very common text (one character) keeps the matching inside the
+        # scoped query, where PostgreSQL reads the area instead.
+        matches = sorted(set(db.session.execute(search_matches(user, filters.q).limit(SEARCH_CANDIDATES + 1))
+                             .scalars()))
+        if len(matches) <= SEARCH_CANDIDATES:
+            stmt = households_query(user, replace(filters, q="")).where(Household.id.in_(matches))
         # Find the matches once (one scan), then sort only them: PostgreSQL would otherwise walk the sort index
         # past thousands of non-matching rows, and the count would scan a second time.
         ids = list(db.session.execute(stmt.order_by(None).with_only_columns(Household.id).limit(cap + 1)).scalars())
