@@ -3,7 +3,7 @@
 Usage (PostgreSQL and Redis db 5 of the machine; builds the 100k-household scale county when missing):
 
     .venv/bin/python benchmarks/capacity.py --database-url postgresql://postgres@127.0.0.1:5432/bench_capacity \\
-        --redis-url redis://127.0.0.1:6379/5 --processes 2 --threads 8 --seconds 15 --sim-users 5000 --sim-minutes 5
+        --redis-url redis://127.0.0.1:6379/5 --processes 1 --threads 16 --seconds 15 --sim-users 5000 --sim-minutes 5
 
 It starts `flask worker`, N waitress processes of the portal and N of a bare Flask hello app with the same settings,
 Debian's nginx with `deploy/nginx/portal.conf` in front of each, logs the benchmark accounts in, then
@@ -366,8 +366,8 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--instance", default=str(Path(tempfile.gettempdir()) / "portal-capacity"))
     parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--connection-limit", type=int, default=200)
     parser.add_argument("--channel-timeout", type=int, default=60)
     parser.add_argument("--seconds", type=int, default=15, help="wrk duration per page")
