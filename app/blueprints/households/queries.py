@@ -8,7 +8,7 @@ from sqlalchemy import func, union_all
 from app.extensions import db
 from app.models.household import Household
 from app.models.person import PRESENT, Person
-from app.models.region import GRID, Region
+from app.models.region import COMMUNITY, GRID, Region
 from app.models.source import Conflict
 from app.pagination import Page
 from app.security import pii
@@ -19,8 +19,8 @@ from app.validation import Invalid
 COUNT_CAP = 10_000
 MAX_REGION_OPTIONS = 150
 SEARCH_CAP = 1_000
-# Areas up to this many region nodes (a community and its grids) search addresses by any fragment.
-SMALL_AREA_NODES = 60
+# Users of these levels have a few hundred households: every search way starts from their area.
+SMALL_AREAS = (COMMUNITY, GRID)
 TRIGRAM = 3
 # Up to this many matching households are fetched first and then checked against the area by primary key.
 SEARCH_CANDIDATES = 5_000
@@ -105,7 +105,7 @@ def search_matches(user, text: str):
     fragment shorter than a trigram has no index, so in a town or the county 1-2 characters match 户号 and names.
     """
     area = subtree_ids(user.region)
-    small = len(area) <= SMALL_AREA_NODES
+    small = user.region.level in SMALL_AREAS
     by_person = db.select(Person.household_id).where(Person.deleted_at.is_(None))
     if small:
         by_person = by_person.join(Household, Household.id == Person.household_id).where(
