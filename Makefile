@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SYS_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei
-TEST_SYS_PACKAGES := chromium poppler-utils
+TEST_SYS_PACKAGES := chromium poppler-utils wrk nginx
 PYTEST_ARGS ?=
 
 .PHONY: run test setup setup-test sysdeps test-sysdeps htmx migrate demo worker clean
