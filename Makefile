@@ -7,9 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SYS_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-wqy-microhei
 TEST_SYS_PACKAGES := chromium poppler-utils faketime libreoffice-calc-nogui
+BENCH_SYS_PACKAGES := wrk nginx
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test sysdeps test-sysdeps htmx migrate demo worker clean
+.PHONY: run test setup setup-test setup-bench sysdeps test-sysdeps htmx migrate demo worker clean
 
 run: setup migrate demo
 	$(FLASK) serve --host $(HOST) --port $(PORT)
@@ -37,6 +38,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@
+
+# Load benchmarks (benchmarks/capacity.py): locust and py-spy, Debian's wrk and nginx.
+setup-bench: setup-test
+	@tools/sysdeps.sh $(BENCH_SYS_PACKAGES)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 
 htmx:
 	@tools/fetch_htmx.sh

@@ -13,7 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     from app import assets, compression, errors, navigation, versioning, web
     from app.extensions import compress, csrf, db, htmx, login_manager, migrate
-    from app.security import audit_labels, headers, idempotency, pii, proxy, sessions
+    from app.security import audit_labels, headers, idempotency, pii, proxy, region_cache, sessions
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_migrations_dir()), render_as_batch=True, compare_type=True)
@@ -25,6 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     proxy.init_app(app)
     sessions.init_app(app)
+    region_cache.init_app(app)
     idempotency.init_app(app)
     headers.init_app(app)
     pii.init_app(app)

@@ -1,7 +1,7 @@
 """Household archives (一户一档) and the tag dictionary an admin edits."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -43,7 +43,7 @@ class Household(db.Model):
     room: Mapped[str] = mapped_column(String(16), default="")
     address_extra: Mapped[str] = mapped_column(String(128), default="")
     # The whole address as one line (乡镇+社区+parts), kept for search and lists.
-    address: Mapped[str] = mapped_column(String(255), default="", index=True)
+    address: Mapped[str] = mapped_column(String(255), default="")
     # Tags as "|脱贫户|低保户|" so one LIKE finds a tag on every database.
     tags: Mapped[str] = mapped_column(String(255), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -56,6 +56,15 @@ class Household(db.Model):
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     region: Mapped[Region] = relationship(lazy="joined")
+
+    __table_args__ = (
+        # The scoped list in its default order, live rows only (see migration 0105).
+        Index("ix_household_live_region_updated", "region_id", "updated_at", "id",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+        # Trigram indexes on PostgreSQL for "address contains" and "has tag" (LIKE '%…%'); plain on SQLite.
+        Index("ix_household_address", "address", postgresql_using="gin", postgresql_ops={"address": "gin_trgm_ops"}),
+        Index("ix_household_tags", "tags", postgresql_using="gin", postgresql_ops={"tags": "gin_trgm_ops"}),
+    )
 
     @property
     def tag_list(self) -> list[str]:

@@ -5,15 +5,20 @@ from sqlalchemy import Select
 
 from app.extensions import db
 from app.models.region import Region
+from app.security.region_cache import subtree_id_list
 
 
-def subtree_ids(root: Region):
-    """A subquery of the ids of `root` and every node below it."""
-    return db.select(Region.id).where(Region.path.startswith(root.path, autoescape=True)).scalar_subquery()
+def subtree_ids(root: Region) -> tuple[int, ...]:
+    """The ids of `root` and every node below it (cached per region-tree version), for `column.in_(...)`."""
+    return subtree_id_list(root)
 
 
 def scope(stmt: Select, region_column, user=None) -> Select:
-    """Limit a select on area data to rows whose region lies in the user's subtree."""
+    """Limit a select on area data to rows whose region lies in the user's subtree.
+
+    The subtree's ids come from the per-process region cache as a list, so the planner sees the actual grids
+    (an index range per grid) instead of a sub-select on region paths it can only guess about.
+    """
     user = user or current_user
     return stmt.where(region_column.in_(subtree_ids(user.region)))
 

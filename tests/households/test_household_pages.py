@@ -61,6 +61,7 @@ def test_list_masks_ids(demo, client):
 
 def test_list_runs_a_fixed_number_of_queries(demo, client, count_queries):
     login(client, "county")
+    client.get("/households/")  # the first view of a process loads the region tree into the cache
     counts = []
     for size in (2, 20):
         with count_queries() as counter:
@@ -71,8 +72,10 @@ def test_list_runs_a_fixed_number_of_queries(demo, client, count_queries):
 
 def test_household_page_runs_a_fixed_number_of_queries(demo, client, count_queries):
     login(client, "county")
+    households = db.session.execute(db.select(Household).order_by(Household.id)).scalars().all()[:6]
+    client.get(f"/households/{households[-1].id}")  # loads the region tree into the cache
     counts = []
-    for h in db.session.execute(db.select(Household).order_by(Household.id)).scalars().all()[:6]:
+    for h in households:
         with count_queries() as counter:
             assert client.get(f"/households/{h.id}").status_code == 200
         counts.append(counter.count)

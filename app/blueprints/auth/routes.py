@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.blueprints.auth import bp, services
 from app.blueprints.auth.forms import ChangePasswordForm, LoginForm
 from app.clock import utcnow
+from app.conditional import conditional
 from app.security.audit import client_address
 from app.security.headers import clear_site_data
 from app.web import render
@@ -19,6 +20,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@conditional
 def login():
     """The login page."""
     if current_user.is_authenticated:

@@ -1,23 +1,29 @@
 """Reading households for lists and the household page: scoped, preloaded, a fixed number of queries."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 
 from flask import abort
-from sqlalchemy import func, or_
+from sqlalchemy import func, union_all
 
 from app.extensions import db
 from app.models.household import Household
 from app.models.person import PRESENT, Person
-from app.models.region import GRID, Region
+from app.models.region import COMMUNITY, GRID, Region
 from app.models.source import Conflict
 from app.pagination import Page
 from app.security import pii
-from app.security.scoping import scope, scoped_regions
+from app.security.region_cache import subtree_rows
+from app.security.scoping import scope, scoped_regions, subtree_ids
 from app.validation import Invalid
 
 COUNT_CAP = 10_000
 MAX_REGION_OPTIONS = 150
 SEARCH_CAP = 1_000
+# Users of these levels have a few hundred households: every search way starts from their area.
+SMALL_AREAS = (COMMUNITY, GRID)
+TRIGRAM = 3
+# Up to this many matching households are fetched first and then checked against the area by primary key.
+SEARCH_CANDIDATES = 5_000
 SORTS = {
     "number": Household.number.asc(),
     "-number": Household.number.desc(),
@@ -74,12 +80,11 @@ def households_query(user, filters: Filters, deleted: bool = False):
     stmt = scope(db.select(Household), Household.region_id, user)
     stmt = stmt.where(Household.deleted_at.is_not(None) if deleted else Household.deleted_at.is_(None))
     if filters.q:
-        stmt = stmt.where(_search_clause(filters.q))
+        stmt = stmt.where(Household.id.in_(search_matches(user, filters.q)))
     if filters.region:
         region = db.session.get(Region, filters.region)
         if region is not None:
-            below = db.select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-            stmt = stmt.where(Household.region_id.in_(below))
+            stmt = stmt.where(Household.region_id.in_(subtree_ids(region)))
     if filters.kind:
         stmt = stmt.where(Household.kind == filters.kind)
     if filters.tag:
@@ -91,17 +96,32 @@ def households_query(user, filters: Filters, deleted: bool = False):
     return stmt.order_by(SORTS[filters.sort], Household.id.desc())
 
 
-def _search_clause(text: str):
-    """A valid ID number matches exactly by blind index; other text: 户号, address contains, member name prefix."""
+def search_matches(user, text: str):
+    """Ids of households whose 户号, member name (prefix), member ID (exact, blind index) or address matches.
+
+    A UNION ALL of one select per way, each answered by its own index (户号 unique, name prefix, blind index,
+    address trigram), so a LIMIT stops it early; an OR with sub-selects would read every household. In a small
+    area (a community and its grids) every way starts from the area's few hundred households instead. An address
+    fragment shorter than a trigram has no index, so in a town or the county 1-2 characters match 户号 and names.
+    """
+    area = subtree_ids(user.region)
+    small = user.region.level in SMALL_AREAS
     by_person = db.select(Person.household_id).where(Person.deleted_at.is_(None))
+    if small:
+        by_person = by_person.join(Household, Household.id == Person.household_id).where(
+            Household.region_id.in_(area))
     if len(text) == 18:
         try:
             number = pii.parse_id_number(text).number
-            return Household.id.in_(by_person.where(Person.id_number_hash == pii.blind_index(number)))
+            return by_person.where(Person.id_number_hash == pii.blind_index(number))
         except Invalid:
             pass
-    return or_(Household.number == text, Household.address.contains(text, autoescape=True),
-               Household.id.in_(by_person.where(Person.name.startswith(text, autoescape=True))))
+    households = db.select(Household.id).where(Household.region_id.in_(area)) if small else db.select(Household.id)
+    ways = [households.where(Household.number == text),
+            by_person.where(Person.name.startswith(text, autoescape=True))]
+    if small or len(text) >= TRIGRAM:
+        ways.append(households.where(Household.address.contains(text, autoescape=True)))
+    return union_all(*ways)
 
 
 def list_page(user, filters: Filters, page: int, size: int) -> Page:
@@ -113,6 +133,13 @@ def list_page(user, filters: Filters, page: int, size: int) -> Page:
     stmt = households_query(user, filters)
     cap = SEARCH_CAP if filters.q else COUNT_CAP
     if filters.q:
+        # The matches first, by their own indexes: usually a few hundred ids, then checked against the area and
+        # the filters by primary key. Only a very common text (one character) keeps the matching inside the
+        # scoped query, where PostgreSQL reads the area instead.
+        matches = sorted(set(db.session.execute(search_matches(user, filters.q).limit(SEARCH_CANDIDATES + 1))
+                             .scalars()))
+        if len(matches) <= SEARCH_CANDIDATES:
+            stmt = households_query(user, replace(filters, q="")).where(Household.id.in_(matches))
         # Find the matches once (one scan), then sort only them: PostgreSQL would otherwise walk the sort index
         # past thousands of non-matching rows, and the count would scan a second time.
         ids = list(db.session.execute(stmt.order_by(None).with_only_columns(Household.id).limit(cap + 1)).scalars())
@@ -149,11 +176,11 @@ def rows_for(households: list[Household]) -> list[Row]:
 
 
 def grid_choices(user) -> list[tuple[int, str]]:
-    """(id, label) of the regions the user may filter by or put a household in (grids only for the latter)."""
-    regions = list(db.session.execute(scoped_regions(user)).scalars())
+    """(id, label) of the regions the user may filter by (cached with the region tree: no query)."""
+    regions = subtree_rows(user.region)
     if len(regions) > MAX_REGION_OPTIONS:  # a county's 500 grids would blow the page budget: towns and communities
-        regions = [r for r in regions if r.level != GRID]
-    return [(r.id, f"{'　' * r.depth}{r.name}") for r in regions]
+        regions = [r for r in regions if r[2] != GRID]
+    return [(region_id, f"{'　' * depth}{name}") for region_id, name, _level, depth in regions]
 
 
 def grids_in_scope(user) -> list[Region]:

@@ -11,6 +11,7 @@ from app.blueprints.kiosk import bp
 from app.blueprints.kiosk import forms as KF
 from app.blueprints.kiosk import services as kiosk
 from app.clock import local_today
+from app.conditional import conditional
 from app.extensions import db
 from app.models import credit as C
 from app.models.job import Job
@@ -73,6 +74,7 @@ def enroll(token: str):
 
 
 @bp.route("/")
+@conditional
 @enrolled
 def start():
     """Start screen: 个人 or 企业."""

@@ -12,7 +12,7 @@ from app.models.region import Region
 from app.models.source import Conflict
 from app.pagination import paginate
 from app.security import audit
-from app.security.scoping import get_scoped_or_404, scope
+from app.security.scoping import get_scoped_or_404, scope, subtree_ids
 from app.validation import Invalid
 
 STATES = {"open": "待处理", "resolved": "已处理", "cleared": "已一致", "withdrawn": "已撤销"}
@@ -26,8 +26,7 @@ def queue(user, state: str, text: str, region_id: int | None, page: int, size: i
     stmt = scope(stmt, Conflict.region_id, user)
     region = db.session.get(Region, region_id) if region_id else None
     if region is not None:
-        below = db.select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
-        stmt = stmt.where(Conflict.region_id.in_(below))
+        stmt = stmt.where(Conflict.region_id.in_(subtree_ids(region)))
     if text:
         stmt = stmt.where(or_(Conflict.subject_name.startswith(text, autoescape=True), Household.number == text))
     return paginate(stmt.order_by(Conflict.created_at.desc(), Conflict.id.desc()), page, size, scalars=False)

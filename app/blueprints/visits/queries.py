@@ -14,7 +14,7 @@ from app.models.region import COMMUNITY, GRID, Region
 from app.models.user import User
 from app.models.visit import VISIT_KINDS, Visit
 from app.pagination import Page
-from app.security.scoping import scope, scoped_regions
+from app.security.scoping import scope, scoped_regions, subtree_ids
 
 
 @dataclass
@@ -62,8 +62,7 @@ def due_rows(user, today: date, region: Region | None = None) -> list[DueRow]:
             .where(Household.deleted_at.is_(None)))
     stmt = scope(stmt, Household.region_id, user)
     if region is not None:
-        stmt = stmt.where(Household.region_id.in_(db.select(Region.id).where(
-            Region.path.startswith(region.path, autoescape=True))))
+        stmt = stmt.where(Household.region_id.in_(subtree_ids(region)))
     rows = []
     for hid, number, address, tags, created_at, head, last in db.session.execute(stmt):
         tag_list = [t for t in tags.split("|") if t]
@@ -128,8 +127,7 @@ def _visit_clauses(user, f: VisitFilters) -> list:
     if f.region:
         region = db.session.get(Region, f.region)
         if region is not None:
-            clauses.append(Visit.region_id.in_(db.select(Region.id).where(
-                Region.path.startswith(region.path, autoescape=True))))
+            clauses.append(Visit.region_id.in_(subtree_ids(region)))
     if f.kind:
         clauses.append(Visit.kind == f.kind)
     if f.start:
