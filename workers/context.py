@@ -132,6 +132,18 @@ def _fresh_pool_after_fork(db) -> None:
         _pool_pid = os.getpid()
 
 
+def run_scan(scan) -> int:
+    """Run a periodic `scan(now)` (no Job row: the scheduler enqueues it) in the worker's own app context."""
+    from app.extensions import db
+
+    with job_app().app_context():
+        _fresh_pool_after_fork(db)
+        try:
+            return scan(utcnow())
+        finally:
+            db.session.remove()
+
+
 class UserFacingJobError(Exception):
     """A failure the user can fix (their file, their data): the Chinese message is shown as it is, with no
     advice to call the ops team."""

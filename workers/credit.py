@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.blueprints.credit.pdf import CJK_FONT, qr_svg, render_pdf
 from app.extensions import db
 from app.models import credit as C
-from workers.context import UserFacingJobError, portal_job
+from workers.context import UserFacingJobError, portal_job, run_scan
 
 
 def build_report_pdf(report_id: int) -> tuple[bytes, dict]:
@@ -127,12 +127,5 @@ def import_credit_records(ctx, user_id: int, source: str, filename: str = "", ca
 def escalate_overdue() -> int:
     """The periodic credit scan: overdue objection/repair steps to the office head, expired list entries out."""
     from app.blueprints.credit.deadlines import scan
-    from app.clock import utcnow
-    from workers.context import _fresh_pool_after_fork, job_app
 
-    with job_app().app_context():
-        _fresh_pool_after_fork(db)
-        try:
-            return scan(utcnow())
-        finally:
-            db.session.remove()
+    return run_scan(scan)

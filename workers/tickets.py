@@ -5,7 +5,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models.user import User
 from app.spreadsheets import header_format, print_setup, streaming_workbook
-from workers.context import _fresh_pool_after_fork, job_app, portal_job
+from workers.context import portal_job, run_scan
 
 log = logging.getLogger(__name__)
 
@@ -14,12 +14,7 @@ def escalate() -> int:
     """The periodic scan (enqueued every minute); builds its own app context and never notifies twice."""
     from app.blueprints.tickets.escalation import scan
 
-    with job_app().app_context():
-        _fresh_pool_after_fork(db)
-        try:
-            return scan(utcnow())
-        finally:
-            db.session.remove()
+    return run_scan(scan)
 
 
 @portal_job
