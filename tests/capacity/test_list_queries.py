@@ -19,7 +19,7 @@ LIST_PAGES = [
     ("credit", "/credit/subjects", 3),
     ("credit", "/credit/reports", 3),
     ("admin", "/admin/users", 3),
-    ("admin", "/admin/audit", 3),
+    ("admin", "/admin/audit", 4),  # user, count, rows, the names of the accounts the rows are about
     ("admin", "/admin/messages", 4),
 ]
 
