@@ -32,16 +32,18 @@ def _recorded_actions() -> tuple[set[str], list[str]]:
 
 
 def test_every_recorded_action_has_a_chinese_label():
+    from app.blueprints.credit.appeal_states import REPAIR_MOVES
     from app.blueprints.tickets.states import TRANSITIONS
 
     literal, dynamic = _recorded_actions()
     assert len(literal) > 80
     assert sorted(literal - LABELS.keys()) == []
-    # The computed ones: ticket.<transition>, user.enable/disable, dispatch.pause/resume, dead letters.
-    assert len(dynamic) == 4, dynamic
-    computed = {f"ticket.{name}" for name in TRANSITIONS} | {"user.enable", "user.disable", "dispatch.pause",
-                                                             "dispatch.resume", "dispatch.dead_letter_requeued",
-                                                             "dispatch.dead_letter_discarded"}
+    # The computed ones: ticket.<transition>, credit.repair.<move>, user.enable/disable, login refusals,
+    # dispatch.pause/resume, dead letters.
+    assert len(dynamic) == 6, dynamic
+    computed = {f"ticket.{name}" for name in TRANSITIONS} | {f"credit.repair.{name}" for name in REPAIR_MOVES} | {
+        "user.enable", "user.disable", "auth.login_failed", "auth.login_locked", "dispatch.pause",
+        "dispatch.resume", "dispatch.dead_letter_requeued", "dispatch.dead_letter_discarded"}
     assert sorted(computed - LABELS.keys()) == []
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in LABELS.values())
 
