@@ -189,6 +189,13 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
+def worker_env(app, **extra) -> dict:
+    """The environment a separate `python -m workers` process needs to share this test's database and keys."""
+    return dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL or "",
+                PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), PORTAL_FILES_DIR=str(app.config["FILES_DIR"]),
+                SECRET_KEY=app.config["SECRET_KEY"], PORTAL_PII_KEY=app.config["PII_KEY"], **extra)
+
+
 def project_root() -> Path:
     """The checkout's top folder."""
     return Path(__file__).resolve().parent.parent

@@ -1,5 +1,4 @@
 """Background jobs: the Job row, the status component, a real worker, failures settle the row."""
-import os
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.job import Job
-from tests.conftest import TEST_REDIS_URL, body, login, post, project_root
+from tests.conftest import TEST_REDIS_URL, body, login, post, project_root, worker_env
 from workers.context import portal_job
 from workers.queues import drain, start_embedded_worker
 from tests.xlsx_checks import assert_printable
@@ -91,9 +90,7 @@ def test_embedded_worker_thread_runs_jobs(demo, client, app):
 def test_real_rq_worker_process_runs_the_job(demo, client, app):
     login(client, "county")
     job_id = _export(client)
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL,
-               PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), PORTAL_FILES_DIR=str(app.config["FILES_DIR"]),
-               SECRET_KEY=app.config["SECRET_KEY"], PORTAL_PII_KEY=app.config["PII_KEY"])
+    env = worker_env(app)
     result = subprocess.run([sys.executable, "-m", "workers", "--burst", "--without-scheduler"], env=env,
                             cwd=project_root(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

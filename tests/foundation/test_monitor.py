@@ -10,7 +10,7 @@ from app.blueprints.jobs.services import start_job
 from app.extensions import db
 from app.models.job import Job
 from app.models.user import User
-from tests.conftest import TEST_REDIS_URL, body, login, post, project_root
+from tests.conftest import TEST_REDIS_URL, body, login, post, project_root, worker_env
 from workers.context import portal_job
 from workers.queues import drain, start_embedded_worker
 
@@ -74,9 +74,7 @@ def test_embedded_worker_is_listed(demo, client, app):
 @pytest.mark.realredis
 @pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS_URL for a separate worker process")
 def test_real_worker_process_is_listed(demo, client, app):
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL,
-               PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), SECRET_KEY=app.config["SECRET_KEY"],
-               PORTAL_PII_KEY=app.config["PII_KEY"])
+    env = worker_env(app)
     worker = subprocess.Popen([sys.executable, "-m", "workers", "--without-scheduler"], env=env, cwd=project_root(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -1,5 +1,4 @@
 """Redis hung or down: short timeouts, a circuit breaker that answers at once, pages that degrade in Chinese."""
-import os
 import socket
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import credit as C
 from app.models.job import Job
-from tests.conftest import TEST_REDIS_URL, body, login, post, project_root
+from tests.conftest import TEST_REDIS_URL, body, login, post, project_root, worker_env
 from workers.queues import REDIS_TIMEOUT_SECONDS, redis_connection
 
 HX = {"HX-Request": "true"}
@@ -150,9 +149,7 @@ def test_report_numbers_are_unique_across_threads(demo, app):
 @pytest.mark.realredis
 @pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS_URL for a separate worker process")
 def test_the_monitor_sees_the_worker_again_after_a_redis_restart(demo, client, app):
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL,
-               PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), SECRET_KEY=app.config["SECRET_KEY"],
-               PORTAL_PII_KEY=app.config["PII_KEY"])
+    env = worker_env(app)
     worker = subprocess.Popen([sys.executable, "-m", "workers", "--without-scheduler"], env=env, cwd=project_root(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

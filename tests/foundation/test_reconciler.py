@@ -14,7 +14,7 @@ from app.blueprints.jobs.services import start_job
 from app.extensions import db
 from app.models.job import Job
 from app.models.user import User
-from tests.conftest import TEST_REDIS_URL, body, login, post, project_root
+from tests.conftest import TEST_REDIS_URL, body, login, post, project_root, worker_env
 from tests.foundation.held_jobs import held_job
 from workers import reconcile
 from workers.queues import drain, embedded_worker, redis_connection
@@ -188,10 +188,7 @@ def real_worker(app):
     """Start `python -m workers` (forking RQ worker) beside the test; yields a function that starts one."""
     started = []
     app.config["JOB_HEARTBEAT_SECONDS"] = HEARTBEAT
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=TEST_REDIS_URL or "",
-               PORTAL_INSTANCE_DIR=str(app.config["INSTANCE_DIR"]), PORTAL_FILES_DIR=str(app.config["FILES_DIR"]),
-               SECRET_KEY=app.config["SECRET_KEY"], PORTAL_PII_KEY=app.config["PII_KEY"],
-               PORTAL_JOB_HEARTBEAT_SECONDS=str(HEARTBEAT))
+    env = worker_env(app, PORTAL_JOB_HEARTBEAT_SECONDS=str(HEARTBEAT))
 
     def start():
         process = subprocess.Popen([sys.executable, "-m", "workers", "--without-scheduler"], env=env,
